@@ -1,0 +1,275 @@
+"""Reading and standardising text, streamed, into a compact token-id corpus.
+
+    from trainer.corpus import TextSource, scan_corpus
+    scan = scan_corpus([TextSource.from_path("sample_data/shakespeare.txt")])
+    scan.stats.tokens, scan.stats.encodings        # 202_651, {'shakespeare.txt': 'utf-8'}
+    vocab = scan.vocabulary(min_count=5)            # trainer.vocab.Vocabulary
+    corpus = scan.encode(vocab)                     # EncodedCorpus: int32 ids + sentence offsets
+
+Files are read in blocks (never whole, never as Python token lists): each block
+is lower-cased (optional) and tokenised with one regex; tokens become int32 ids
+of a provisional dictionary. Lines are sentences; a line longer than
+max_sentence_len tokens is split into chunks of that many tokens, never
+truncated; empty lines are skipped. Encoding: UTF-8 (a BOM is accepted), else
+cp1252, else latin-1, and the choice is reported per source.
+"""
+from __future__ import annotations
+
+import codecs
+import os
+import re
+import sys
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Iterator
+
+import numpy as np
+
+BLOCK_BYTES = 1 << 22  # 4 MiB of text per tokenisation step
+FALLBACK_ENCODINGS = ("cp1252", "latin-1")
+
+
+class CorpusError(ValueError):
+    """The text cannot be used: unreadable, empty, or empty after filtering."""
+
+
+@dataclass
+class TextSource:
+    """One input text: a file path, or in-memory text/bytes with a display name."""
+    name: str
+    path: Path | None = None
+    data: bytes | str | None = None
+
+    @classmethod
+    def from_path(cls, path: str | os.PathLike) -> "TextSource":
+        p = Path(path)
+        if not p.is_file():
+            raise CorpusError(f"{p}: no such file")
+        return cls(name=p.name, path=p)
+
+    @classmethod
+    def from_text(cls, text: str | bytes, name: str = "text") -> "TextSource":
+        return cls(name=name, data=text)
+
+    def size_bytes(self) -> int:
+        if self.path is not None:
+            return self.path.stat().st_size
+        return len(self.data.encode("utf-8") if isinstance(self.data, str) else self.data)
+
+    def _raw_blocks(self) -> Iterator[bytes]:
+        if self.path is not None:
+            with open(self.path, "rb") as f:
+                while chunk := f.read(BLOCK_BYTES):
+                    yield chunk
+        else:
+            data = self.data.encode("utf-8") if isinstance(self.data, str) else self.data
+            for i in range(0, len(data), BLOCK_BYTES):
+                yield data[i:i + BLOCK_BYTES]
+
+    def detect_encoding(self) -> str:
+        """'utf-8', 'utf-8-sig' (BOM), or the first fallback that decodes every byte."""
+        if isinstance(self.data, str):
+            return "utf-8"
+        for enc in ("utf-8",) + FALLBACK_ENCODINGS:
+            dec = codecs.getincrementaldecoder(enc)()
+            try:
+                first = True
+                for chunk in self._raw_blocks():
+                    if first and enc == "utf-8" and chunk.startswith(codecs.BOM_UTF8):
+                        enc = "utf-8-sig"
+                    first = False
+                    dec.decode(chunk)
+                dec.decode(b"", final=True)
+                return enc
+            except UnicodeDecodeError:
+                continue
+        return "latin-1"  # unreachable: latin-1 decodes any byte
+
+    def text_blocks(self, encoding: str) -> Iterator[str]:
+        """Decoded text in blocks that each end at a line break."""
+        if isinstance(self.data, str):
+            pieces: Iterator[str] = (self.data[i:i + BLOCK_BYTES] for i in range(0, len(self.data), BLOCK_BYTES))
+        else:
+            dec = codecs.getincrementaldecoder(encoding)()
+            pieces = (dec.decode(chunk) for chunk in self._raw_blocks())
+        carry = ""
+        for piece in pieces:
+            text = carry + piece
+            cut = text.rfind("\n") + 1
+            carry = text[cut:]
+            if cut:
+                yield text[:cut]
+        if carry:
+            yield carry + "\n"
+
+
+def _mark_ranges() -> str:
+    """Regex class body for every combining mark (Unicode category M*), so
+    words of scripts such as Devanagari or Thai are not cut at their vowel signs."""
+    ranges, start, prev = [], None, None
+    for cp in range(sys.maxunicode + 1):
+        if unicodedata.category(chr(cp)).startswith("M"):
+            if start is None:
+                start = cp
+            prev = cp
+        elif start is not None:
+            ranges.append((start, prev))
+            start = None
+    return "".join(f"\\U{a:08x}-\\U{b:08x}" if a != b else f"\\U{a:08x}" for a, b in ranges)
+
+
+@lru_cache(maxsize=2)
+def token_pattern(strip_punctuation: bool) -> re.Pattern[str]:
+    """The tokeniser: "\\n" (sentence end) or a token.
+
+    strip_punctuation=True: runs of letters/digits of any script (plus combining
+    marks), with inner apostrophes or hyphens kept ("don't", "well-known").
+    False: any run of non-space characters.
+    """
+    if not strip_punctuation:
+        return re.compile(r"\n|[^\s]+")
+    word = rf"(?:[^\W_]|[{_mark_ranges()}])+"
+    return re.compile(rf"\n|{word}(?:['\u2019\u2010-]{word})*")
+
+
+def tokenize(text: str, lowercase: bool = True, strip_punctuation: bool = True) -> list[str]:
+    """Tokens of one piece of text exactly as training sees them (line breaks dropped)."""
+    if lowercase:
+        text = text.lower()
+    return [t for t in token_pattern(strip_punctuation).findall(text) if t != "\n"]
+
+
+@dataclass
+class CorpusStats:
+    """What a scan saw; shown in the app's data report and saved with each run."""
+    sources: list[dict] = field(default_factory=list)  # [{name, bytes, encoding}]
+    bytes: int = 0
+    lines: int = 0  # all lines, empty ones included
+    empty_lines: int = 0
+    tokens: int = 0  # raw tokens after standardisation
+    types: int = 0  # distinct tokens
+    sentences: int = 0  # non-empty lines after splitting long ones
+    long_lines_split: int = 0  # lines longer than max_sentence_len
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+    @property
+    def encodings(self) -> dict[str, str]:
+        return {s["name"]: s["encoding"] for s in self.sources}
+
+
+@dataclass
+class EncodedCorpus:
+    """In-vocabulary tokens as int32 ids; sentence k is ids[offsets[k]:offsets[k+1]]."""
+    ids: np.ndarray  # int32 [n_tokens]
+    offsets: np.ndarray  # int64 [n_sentences + 1]
+
+    @property
+    def n_tokens(self) -> int:
+        return int(self.ids.shape[0])
+
+    @property
+    def n_sentences(self) -> int:
+        return int(self.offsets.shape[0] - 1)
+
+
+@dataclass
+class CorpusScan:
+    """Every token of the corpus as provisional ids (first-seen order) plus counts."""
+    types: list[str]  # provisional id -> token
+    type_counts: np.ndarray  # int64 [n_types]
+    pids: np.ndarray  # int32 [n_tokens] provisional id of every token, in corpus order
+    sentence_lengths: np.ndarray  # int32 [n_sentences] tokens per sentence (after splitting)
+    line_lengths: np.ndarray  # int32 [n_nonempty_lines] tokens per non-empty line (before splitting)
+    stats: CorpusStats
+    lowercase: bool = True
+    strip_punctuation: bool = True
+    max_sentence_len: int = 1000
+
+    def vocabulary(self, min_count: int = 5, max_vocab: int | None = None):
+        from .vocab import Vocabulary
+        return Vocabulary.build(self.types, self.type_counts, min_count=min_count, max_vocab=max_vocab)
+
+    def encode(self, vocab) -> EncodedCorpus:
+        """Map tokens to vocabulary ids, dropping out-of-vocabulary tokens and
+        sentences left empty."""
+        remap = np.full(len(self.types), -1, dtype=np.int32)
+        for new_id, w in enumerate(vocab.words):
+            remap[self._type_index[w]] = new_id
+        ids = remap[self.pids]
+        keep = ids >= 0
+        sent = np.repeat(np.arange(len(self.sentence_lengths), dtype=np.int64), self.sentence_lengths)
+        lengths = np.bincount(sent[keep], minlength=len(self.sentence_lengths))
+        lengths = lengths[lengths > 0]
+        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        return EncodedCorpus(ids=np.ascontiguousarray(ids[keep]), offsets=offsets)
+
+    @property
+    def _type_index(self) -> dict[str, int]:
+        if not hasattr(self, "_index"):
+            self._index = {w: i for i, w in enumerate(self.types)}
+        return self._index
+
+
+def _split_lengths(line_lengths: np.ndarray, max_len: int) -> np.ndarray:
+    """Split each line length into chunks of max_len (last chunk holds the rest)."""
+    n_chunks = (line_lengths + max_len - 1) // max_len
+    out = np.full(int(n_chunks.sum()), max_len, dtype=np.int32)
+    last = np.cumsum(n_chunks) - 1
+    out[last] = line_lengths - (n_chunks - 1) * max_len
+    return out
+
+
+def scan_corpus(
+    sources: list[TextSource],
+    lowercase: bool = True,
+    strip_punctuation: bool = True,
+    max_sentence_len: int = 1000,
+    progress: Callable[[float, str], None] | None = None,
+) -> CorpusScan:
+    """Read every source once, tokenising and counting; see the module docstring."""
+    if not sources:
+        raise CorpusError("no text given: add at least one file or some text")
+    pattern = token_pattern(strip_punctuation)
+    index: dict[str, int] = {"\n": 0}  # id 0 marks a line break
+    setdefault = index.setdefault
+    pid_blocks: list[np.ndarray] = []
+    line_len_blocks: list[np.ndarray] = []
+    stats = CorpusStats()
+    total_bytes = sum(s.size_bytes() for s in sources) or 1
+    done_bytes = 0
+    for src in sources:
+        enc = src.detect_encoding()
+        stats.sources.append({"name": src.name, "bytes": src.size_bytes(), "encoding": enc})
+        for block in src.text_blocks(enc):
+            if lowercase:
+                block = block.lower()
+            arr = np.fromiter((setdefault(t, len(index)) for t in pattern.findall(block)), dtype=np.int32)
+            is_nl = arr == 0
+            n_lines = int(is_nl.sum())
+            line_of = np.cumsum(is_nl) - is_nl  # line index of every token
+            lengths = np.bincount(line_of[~is_nl], minlength=n_lines)[:n_lines]
+            stats.lines += n_lines
+            stats.empty_lines += int((lengths == 0).sum())
+            pid_blocks.append(arr[~is_nl])
+            line_len_blocks.append(lengths[lengths > 0].astype(np.int32))
+            done_bytes += len(block)  # characters: close enough to bytes for a progress bar
+            if progress:
+                progress(min(done_bytes / total_bytes, 1.0), f"reading {src.name}")
+        stats.bytes += src.size_bytes()
+    pids = np.concatenate(pid_blocks) if pid_blocks else np.zeros(0, np.int32)
+    line_lengths = np.concatenate(line_len_blocks) if line_len_blocks else np.zeros(0, np.int32)
+    sentence_lengths = _split_lengths(line_lengths, max_sentence_len)
+    types = list(index)[1:]
+    counts = np.bincount(pids, minlength=len(index)).astype(np.int64)[1:]
+    stats.tokens = int(pids.shape[0])
+    stats.types = len(types)
+    stats.sentences = int(sentence_lengths.shape[0])
+    stats.long_lines_split = int((line_lengths > max_sentence_len).sum())
+    return CorpusScan(types=types, type_counts=counts, pids=pids - 1, sentence_lengths=sentence_lengths,
+                      line_lengths=line_lengths, stats=stats, lowercase=lowercase,
+                      strip_punctuation=strip_punctuation, max_sentence_len=max_sentence_len)

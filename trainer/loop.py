@@ -1,0 +1,157 @@
+"""The training loop: corpus -> vocabulary -> pairs -> model updates -> RunResult.
+
+    from trainer import train, preset, TextSource
+    result = train(["sample_data/shakespeare.txt"], preset("quick demo"),
+                   on_event=print, cancel=None)
+    result.vectors.shape, result.partial
+
+`prepare()` does the checks and the corpus scan up front, so every config or
+input error is raised before any training starts; pass its result to train()
+to reuse it (the app scans an upload once and trains several times).
+"""
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .config import ConfigError, TrainConfig
+from .corpus import CorpusError, CorpusScan, EncodedCorpus, TextSource, scan_corpus
+from .events import CancelToken, EventCallback, TrainEvent
+from .result import RunResult
+from .vocab import Vocabulary, keep_probabilities
+
+DataLike = "Prepared | CorpusScan | Sequence[TextSource | str | os.PathLike] | TextSource | str"
+
+
+@dataclass
+class Prepared:
+    """A scanned corpus with the vocabulary and ids for one config."""
+    scan: CorpusScan
+    vocab: Vocabulary
+    corpus: EncodedCorpus
+    config: TrainConfig
+
+    def keep_rate(self) -> float:
+        """Expected share of training tokens surviving subsampling."""
+        keep = keep_probabilities(self.vocab.counts, self.config.sample)
+        return float((keep * self.vocab.counts).sum() / max(self.vocab.counts.sum(), 1))
+
+    def examples_per_epoch(self) -> int:
+        """Estimated training examples (skip-gram pairs, or CBOW centre words) per epoch."""
+        kept = self.corpus.n_tokens * self.keep_rate()
+        return int(kept if self.config.cbow else kept * (self.config.window + 1))
+
+    def summary(self) -> dict:
+        s = self.scan.stats
+        return {**s.to_dict(), "vocab_size": len(self.vocab), "training_tokens": self.corpus.n_tokens,
+                "coverage": self.corpus.n_tokens / max(s.tokens, 1), "keep_rate": self.keep_rate(),
+                "examples_per_epoch": self.examples_per_epoch()}
+
+
+def _sources(data) -> list[TextSource]:
+    items = [data] if isinstance(data, (str, os.PathLike, TextSource)) else list(data)
+    return [d if isinstance(d, TextSource) else TextSource.from_path(d) for d in items]
+
+
+def prepare(data, cfg: TrainConfig, progress: Callable[[float, str], None] | None = None) -> Prepared:
+    """Validate cfg, scan the text (unless given a matching scan), build the vocabulary."""
+    cfg.validate()
+    if isinstance(data, Prepared):
+        data = data.scan
+    same_text = isinstance(data, CorpusScan) and (data.lowercase, data.strip_punctuation, data.max_sentence_len) == (
+        cfg.lowercase, cfg.strip_punctuation, cfg.max_sentence_len)
+    if isinstance(data, CorpusScan) and not same_text:
+        raise ConfigError("the corpus was scanned with other text settings (lowercase, strip_punctuation, "
+                          "max_sentence_len); scan it again with these")
+    scan = data if same_text else scan_corpus(_sources(data), cfg.lowercase, cfg.strip_punctuation,
+                                               cfg.max_sentence_len, progress)
+    if scan.stats.tokens == 0:
+        raise CorpusError("the text contains no words" + (" (only punctuation?)" if cfg.strip_punctuation else ""))
+    vocab = scan.vocabulary(cfg.min_count, cfg.max_vocab)
+    if len(vocab) < cfg.negative + 1:
+        top = int(scan.type_counts.max()) if scan.type_counts.size else 0
+        raise ConfigError(
+            f"the vocabulary has {len(vocab)} word(s) at min_count={cfg.min_count}"
+            + (f", max_vocab={cfg.max_vocab}" if cfg.max_vocab else "")
+            + f"; negative sampling with negative={cfg.negative} needs at least {cfg.negative + 1}. "
+            f"Lower min_count (the most frequent word appears {top} times) or negative, or add more text.")
+    corpus = scan.encode(vocab)
+    if corpus.n_sentences == 0 or int(np.diff(corpus.offsets).max()) < 2:
+        raise CorpusError("after dropping rare words no line has two words left, so there are no word pairs "
+                          f"to learn from; lower min_count (now {cfg.min_count}) or add more text")
+    return Prepared(scan=scan, vocab=vocab, corpus=corpus, config=cfg)
+
+
+def learning_rate(cfg: TrainConfig, progress: float) -> float:
+    """word2vec's linear decay from lr to min_lr (SGD); constant for Adam."""
+    if cfg.optimizer == "adam":
+        return cfg.lr
+    return max(cfg.min_lr, cfg.lr - (cfg.lr - cfg.min_lr) * min(max(progress, 0.0), 1.0))
+
+
+def train(data, cfg: TrainConfig, on_event: EventCallback | None = None, cancel: CancelToken | None = None,
+          progress: Callable[[float, str], None] | None = None) -> RunResult:
+    """Train and return a RunResult; a cancel returns the model so far, partial=True."""
+    from .model import make_model
+    from .pairs import PairPipeline
+
+    prep = prepare(data, cfg, progress) if not (isinstance(data, Prepared) and data.config == cfg) else data
+    emit = on_event or (lambda ev: None)
+    vocab, corpus = prep.vocab, prep.corpus
+    model = make_model(len(vocab), cfg)
+    per_token = max(prep.keep_rate() * (1 if cfg.cbow else cfg.window + 1), 1e-3)
+    batch = cfg.batch_size or (16384 if model.name == "native" else 8192)
+    pipe = PairPipeline(corpus, vocab.counts, cfg, chunk_tokens=max(64, int(batch / per_token)))
+    total_words = cfg.epochs * corpus.n_tokens
+    raw_per_word = prep.scan.stats.tokens / corpus.n_tokens  # report throughput in raw corpus words
+    emit(TrainEvent("start", info={**prep.summary(), "backend": model.name}))
+
+    history: list[dict] = []
+    epoch_losses: list[float] = []
+    step, done_words, partial = 0, 0, False
+    win_loss, win_n, ep_loss, ep_n = 0.0, 0, 0.0, 0
+    t0 = time.perf_counter()
+
+    def event(kind: str, epoch: int, **kw) -> TrainEvent:
+        elapsed = time.perf_counter() - t0
+        frac = done_words / total_words
+        wps = done_words * raw_per_word / elapsed if elapsed > 0 else 0.0
+        eta = elapsed * (1 - frac) / frac if frac > 0 else float("nan")
+        return TrainEvent(kind, epoch=epoch, step=step, progress=frac, words_per_sec=wps, eta_s=eta,
+                          lr=learning_rate(cfg, frac), elapsed_s=elapsed, **kw)
+
+    with pipe.prefetch(cfg.epochs, cancel) as batches:
+        for b in batches:
+            if cancel is not None and cancel.cancelled:
+                partial = True
+                break
+            loss_sum, n = model.step(b, learning_rate(cfg, b.word_start / total_words),
+                                     learning_rate(cfg, b.word_end / total_words))
+            step += 1
+            done_words = b.word_end
+            win_loss, win_n, ep_loss, ep_n = win_loss + loss_sum, win_n + n, ep_loss + loss_sum, ep_n + n
+            if step % cfg.report_every == 0 and win_n:
+                ev = event("progress", b.epoch, loss=win_loss / win_n)
+                history.append({"progress": ev.progress, "loss": ev.loss, "words_per_sec": ev.words_per_sec,
+                                "epoch": b.epoch, "lr": ev.lr, "elapsed_s": ev.elapsed_s})
+                emit(ev)
+                win_loss, win_n = 0.0, 0
+            if b.word_end == (b.epoch + 1) * corpus.n_tokens:  # last chunk of this epoch
+                epoch_losses.append(ep_loss / max(ep_n, 1))
+                snap = model.input_vectors(cfg.snapshot_top) if cfg.snapshot_top else None
+                emit(event("epoch_end", b.epoch, loss=epoch_losses[-1], snapshot=snap))
+                ep_loss, ep_n = 0.0, 0
+    if cancel is not None and cancel.cancelled and done_words < total_words:
+        partial = True
+    seconds = time.perf_counter() - t0
+    result = RunResult(
+        words=list(vocab.words), counts=vocab.counts.copy(), vectors=model.input_vectors(), config=cfg,
+        output_vectors=model.output_vectors() if cfg.keep_output_vectors else None,
+        loss_history=history, epoch_losses=epoch_losses, corpus_stats=prep.summary(), partial=partial,
+        epochs_completed=done_words / corpus.n_tokens, train_seconds=seconds, backend=model.name)
+    emit(event("done", len(epoch_losses), loss=epoch_losses[-1] if epoch_losses else float("nan"), partial=partial))
+    return result

@@ -1,0 +1,185 @@
+"""The SGNS / CBOW model: two embedding matrices and the update step, on two backends.
+
+    model = make_model(vocab_size, cfg)      # picks GPU / native kernel / TF ops
+    loss_sum, n = model.step(batch, lr_start, lr_end)
+    model.input_vectors()                    # float32 [V, dim] copy
+
+Both backends hold the matrices as tf.Variables initialised as word2vec.c
+(input uniform in ±0.5/dim, output zeros) and minimise the sigmoid
+negative-sampling loss  -log σ(u_t·v_in) - Σ_neg log σ(-u_n·v_in)  (CBOW: v_in
+is the mean of the context vectors). Updates touch only the rows in the batch.
+
+- NativeModel: the compiled TensorFlow op (trainer/native) applies word2vec's
+  SGD per example, in place, Hogwild across threads. CPU, SGD only.
+- TFModel: TensorFlow ops on gathered rows and scatter-adds (XLA-compiled for
+  skip-gram SGD), or lazy Adam on the touched rows; runs on GPU when visible.
+"""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .config import TrainConfig
+from .pairs import PairBatch
+
+
+def _tf():
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+    return tf
+
+
+class _BaseModel:
+    name = "base"
+
+    def __init__(self, vocab_size: int, cfg: TrainConfig, device: str = "/CPU:0"):
+        tf = _tf()
+        rng = np.random.default_rng(cfg.seed)
+        init = rng.uniform(-0.5 / cfg.dim, 0.5 / cfg.dim, size=(vocab_size, cfg.dim)).astype(np.float32)
+        self.cfg, self.device = cfg, device
+        with tf.device(device):
+            self.w_in = tf.Variable(init, name="input_embeddings")
+            self.w_out = tf.Variable(np.zeros_like(init), name="output_embeddings")
+
+    def input_vectors(self, top: int | None = None) -> np.ndarray:
+        value = self.w_in[:top] if top else self.w_in
+        return np.array(value.numpy(), dtype=np.float32, copy=True)
+
+    def output_vectors(self) -> np.ndarray:
+        return np.array(self.w_out.numpy(), dtype=np.float32, copy=True)
+
+
+class NativeModel(_BaseModel):
+    name = "native"
+
+    def __init__(self, vocab_size: int, cfg: TrainConfig, ops):
+        super().__init__(vocab_size, cfg)
+        self.ops = ops
+        self.threads = 1 if cfg.deterministic else (cfg.threads or os.cpu_count() or 1)
+
+    def step(self, batch: PairBatch, lr0: float, lr1: float) -> tuple[float, int]:
+        out = self.ops.word2vec_neg_train(
+            self.w_in.handle, self.w_out.handle, batch.targets, batch.inputs, batch.row_splits,
+            batch.negatives, np.array([lr0, lr1], dtype=np.float32),
+            cbow=self.cfg.cbow, num_threads=self.threads).numpy()
+        return float(out[0]), int(out[1])
+
+
+class TFModel(_BaseModel):
+    """Pure TensorFlow ops. Skip-gram batches are padded to a fixed size so the
+    step compiles once with XLA; CBOW and Adam run as plain tf.functions."""
+    name = "tf"
+
+    def __init__(self, vocab_size: int, cfg: TrainConfig, device: str, batch_size: int):
+        super().__init__(vocab_size, cfg, device)
+        tf = _tf()
+        self.tf, self.batch_size = tf, batch_size
+        self.name = "tf-gpu" if "GPU" in device else "tf"
+        if cfg.optimizer == "adam":
+            with tf.device(device):
+                self.slots = [tf.Variable(tf.zeros_like(w)) for w in (self.w_in, self.w_out) for _ in (0, 1)]
+                self.t = tf.Variable(0.0)
+        # XLA for the fixed-shape SGD step; Adam needs tf.unique (dynamic shape), CBOW ragged rows.
+        xla = cfg.optimizer == "sgd" and not cfg.cbow and "GPU" not in device
+        self._step = tf.function(self._sgd_or_adam, jit_compile=xla, reduce_retracing=True)
+
+    # -- the math -----------------------------------------------------------
+    def _forward(self, inputs, splits, targets, negatives, weight):
+        """Loss per example and the gradients of the summed loss wrt the gathered rows."""
+        tf = self.tf
+        if self.cfg.cbow:
+            seg = tf.repeat(tf.range(tf.shape(targets)[0]), splits[1:] - splits[:-1])
+            rows = tf.gather(self.w_in, inputs)
+            n_ctx = tf.cast(tf.maximum(splits[1:] - splits[:-1], 1), tf.float32)[:, None]
+            h = tf.math.unsorted_segment_sum(rows, seg, tf.shape(targets)[0]) / n_ctx
+        else:
+            seg, n_ctx = None, None
+            h = tf.gather(self.w_in, inputs)
+        ids = tf.concat([targets[:, None], negatives], axis=1)  # [n, 1+k]
+        out = tf.gather(self.w_out, ids)  # [n, 1+k, d]
+        logits = tf.einsum("nd,nkd->nk", h, out)
+        label = tf.concat([tf.ones_like(logits[:, :1]), tf.zeros_like(logits[:, 1:])], axis=1)
+        # A negative equal to the target is skipped, as in word2vec.c.
+        mask = tf.concat([tf.ones_like(logits[:, :1]), tf.cast(negatives != targets[:, None], tf.float32)], 1)
+        mask *= weight[:, None]
+        sign = 2.0 * label - 1.0
+        loss = -tf.reduce_sum(tf.math.log_sigmoid(sign * logits) * mask, axis=1)
+        dlogit = (tf.sigmoid(logits) - label) * mask  # d loss / d logit
+        g_h = tf.einsum("nk,nkd->nd", dlogit, out)
+        g_out = dlogit[:, :, None] * h[:, None, :]
+        # CBOW: like word2vec.c, every context word receives the full error of the mean.
+        g_in = tf.gather(g_h, seg) if self.cfg.cbow else g_h
+        return loss, g_in, tf.reshape(g_out, [-1, self.cfg.dim]), tf.reshape(ids, [-1])
+
+    def _sgd_or_adam(self, inputs, splits, targets, negatives, weight, lr):
+        tf = self.tf
+        loss, g_in, g_out, out_ids = self._forward(inputs, splits, targets, negatives, weight)
+        if self.cfg.optimizer == "sgd":
+            # Per-example learning rate, gradients summed over the batch (word2vec's SGD).
+            lr_in = lr if not self.cfg.cbow else tf.repeat(lr, splits[1:] - splits[:-1])
+            self.w_in.scatter_add(tf.IndexedSlices(-g_in * lr_in[:, None], inputs))
+            lr_out = tf.repeat(lr, 1 + self.cfg.negative)
+            self.w_out.scatter_add(tf.IndexedSlices(-g_out * lr_out[:, None], out_ids))
+        else:
+            n = tf.maximum(tf.reduce_sum(weight), 1.0)
+            self.t.assign_add(1.0)
+            self._lazy_adam(self.w_in, self.slots[0], self.slots[1], g_in / n, inputs, lr[0])
+            self._lazy_adam(self.w_out, self.slots[2], self.slots[3], g_out / n, out_ids, lr[0])
+        return tf.reduce_sum(loss)
+
+    def _lazy_adam(self, var, m, v, grad, idx, lr, b1=0.9, b2=0.999, eps=1e-7):
+        """Adam on the touched rows only (duplicate rows summed first)."""
+        tf = self.tf
+        uniq, pos = tf.unique(idx)
+        g = tf.math.unsorted_segment_sum(grad, pos, tf.shape(uniq)[0])
+        m_new = b1 * tf.gather(m, uniq) + (1 - b1) * g
+        v_new = b2 * tf.gather(v, uniq) + (1 - b2) * g * g
+        m.scatter_update(tf.IndexedSlices(m_new, uniq))
+        v.scatter_update(tf.IndexedSlices(v_new, uniq))
+        step = lr * tf.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)
+        var.scatter_sub(tf.IndexedSlices(step * m_new / (tf.sqrt(v_new) + eps), uniq))
+
+    # -- driver ---------------------------------------------------------------
+    def step(self, batch: PairBatch, lr0: float, lr1: float) -> tuple[float, int]:
+        n = len(batch)
+        lr = np.linspace(lr0, lr1, n, dtype=np.float32) if n > 1 else np.full(n, lr0, np.float32)
+        if self.cfg.cbow or self.cfg.optimizer == "adam":
+            loss = self._call(batch.inputs, batch.row_splits, batch.targets, batch.negatives, np.ones(n, np.float32), lr)
+            return loss, n
+        total, B = 0.0, self.batch_size
+        for s in range(0, n, B):
+            e = min(s + B, n)
+            pad = B - (e - s)
+            sl = slice(s, e)
+            weight = np.concatenate([np.ones(e - s, np.float32), np.zeros(pad, np.float32)])
+            total += self._call(_pad(batch.inputs[sl], pad), batch.row_splits, _pad(batch.targets[sl], pad),
+                                _pad(batch.negatives[sl], pad), weight, _pad(lr[sl], pad))
+        return total, n
+
+    def _call(self, *args) -> float:
+        with self.tf.device(self.device):
+            return float(self._step(*args))
+
+
+def _pad(a: np.ndarray, pad: int) -> np.ndarray:
+    return a if pad == 0 else np.concatenate([a, np.zeros((pad,) + a.shape[1:], a.dtype)])
+
+
+def make_model(vocab_size: int, cfg: TrainConfig):
+    """The fastest model this machine and config allow (see module docstring)."""
+    tf = _tf()
+    if cfg.deterministic:
+        tf.config.experimental.enable_op_determinism()
+    gpus = tf.config.list_physical_devices("GPU") if cfg.backend in ("auto", "tf") else []
+    want_native = cfg.backend == "native" or (cfg.backend == "auto" and not gpus)
+    if want_native and cfg.optimizer == "sgd":
+        from . import native
+        ops = native.load()
+        if ops is not None:
+            return NativeModel(vocab_size, cfg, ops)
+        if cfg.backend == "native":
+            raise RuntimeError(f"native kernel unavailable: {native.last_error()}")
+    device = "/GPU:0" if gpus else "/CPU:0"
+    batch = cfg.batch_size or (65536 if gpus else 8192)
+    return TFModel(vocab_size, cfg, device, batch)
