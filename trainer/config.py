@@ -21,7 +21,7 @@ class ConfigError(ValueError):
 @dataclass
 class TrainConfig:
     # --- model ---
-    cbow: bool = False  # False: skip-gram (predict context from word); True: CBOW (mean of context predicts word)
+    cbow: bool = False  # False: skip-gram (a word predicts its context); True: CBOW (mean of context predicts word)
     dim: int = 100  # embedding size (gensim: vector_size)
     window: int = 5  # max distance between a word and its context; effective window drawn uniformly in 1..window
     negative: int = 5  # negative samples per positive pair
@@ -35,10 +35,10 @@ class TrainConfig:
     optimizer: str = "sgd"  # "sgd" (word2vec: linear lr decay) or "adam" (tutorial style, sparse/lazy)
     lr: float = 0.025  # starting learning rate (per pair for SGD; Adam step size for Adam)
     min_lr: float = 0.0001  # SGD learning rate reached at the end of training
-    batch_size: int = 0  # pairs per training step; 0 = automatic (16384 native, 8192 TensorFlow CPU, 65536 GPU)
+    batch_size: int = 0  # examples per step; 0 = auto (native 16384; TF ops min(8192 CPU/65536 GPU, 4 x vocab))
     # --- text standardisation ---
     lowercase: bool = True  # fold case before counting
-    strip_punctuation: bool = True  # tokens are runs of letters/digits (any script) with inner ' or -; False: split on whitespace only
+    strip_punctuation: bool = True  # tokens: letters/digits of any script, inner ' or - kept; False: split on spaces
     max_sentence_len: int = 1000  # longer lines are split into chunks of this many tokens (never truncated)
     # --- run control ---
     seed: int = 1  # seeds initialisation, windows, subsampling and negatives
@@ -49,7 +49,7 @@ class TrainConfig:
     snapshot_top: int = 0  # >0: copy the vectors of this many most frequent words at each epoch end (live map)
     keep_output_vectors: bool = False  # also return the output (context) embedding matrix
 
-    def validate(self) -> "TrainConfig":
+    def validate(self) -> TrainConfig:
         """Raise ConfigError naming the first parameter outside its range."""
         def need(ok: bool, name: str, rule: str) -> None:
             if not ok:
@@ -73,12 +73,14 @@ class TrainConfig:
              "max_sentence_len", "use an integer of at least 2")
         need(isinstance(self.threads, int) and 0 <= self.threads <= 256, "threads", "use 0 (all cores) or 1..256")
         need(self.backend in ("auto", "native", "tf"), "backend", "choose 'auto', 'native' or 'tf'")
-        need(isinstance(self.report_every, int) and self.report_every >= 1, "report_every", "use an integer of at least 1")
-        need(isinstance(self.snapshot_top, int) and self.snapshot_top >= 0, "snapshot_top", "use 0 (off) or a positive integer")
+        need(isinstance(self.report_every, int) and self.report_every >= 1, "report_every",
+             "use an integer of at least 1")
+        need(isinstance(self.snapshot_top, int) and self.snapshot_top >= 0, "snapshot_top",
+             "use 0 (off) or a positive integer")
         need(isinstance(self.seed, int), "seed", "use an integer")
         return self
 
-    def replace(self, **changes: Any) -> "TrainConfig":
+    def replace(self, **changes: Any) -> TrainConfig:
         """A copy with some fields changed (unknown names raise ConfigError)."""
         unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
         if unknown:
@@ -89,7 +91,7 @@ class TrainConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
         """Inverse of to_dict; ignores keys this version does not know."""
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})

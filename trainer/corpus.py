@@ -20,10 +20,10 @@ import os
 import re
 import sys
 import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 
@@ -43,14 +43,14 @@ class TextSource:
     data: bytes | str | None = None
 
     @classmethod
-    def from_path(cls, path: str | os.PathLike) -> "TextSource":
+    def from_path(cls, path: str | os.PathLike) -> TextSource:
         p = Path(path)
         if not p.is_file():
             raise CorpusError(f"{p}: no such file")
         return cls(name=p.name, path=p)
 
     @classmethod
-    def from_text(cls, text: str | bytes, name: str = "text") -> "TextSource":
+    def from_text(cls, text: str | bytes, name: str = "text") -> TextSource:
         return cls(name=name, data=text)
 
     def size_bytes(self) -> int:

@@ -44,7 +44,7 @@ class TrainingJob:
         self._thread: threading.Thread | None = None
 
     # ---------------------------------------------------------------- control
-    def start(self) -> "TrainingJob":
+    def start(self) -> TrainingJob:
         self._thread = threading.Thread(target=self._run, name=f"train-{self.name}", daemon=True)
         self._thread.start()
         return self

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -104,8 +104,7 @@ def train(data, cfg: TrainConfig, on_event: EventCallback | None = None, cancel:
     vocab, corpus = prep.vocab, prep.corpus
     model = make_model(len(vocab), cfg)
     per_token = max(prep.keep_rate() * (1 if cfg.cbow else cfg.window + 1), 1e-3)
-    batch = cfg.batch_size or (16384 if model.name == "native" else 8192)
-    pipe = PairPipeline(corpus, vocab.counts, cfg, chunk_tokens=max(64, int(batch / per_token)))
+    pipe = PairPipeline(corpus, vocab.counts, cfg, chunk_tokens=max(64, int(model.batch_size / per_token)))
     total_words = cfg.epochs * corpus.n_tokens
     raw_per_word = prep.scan.stats.tokens / corpus.n_tokens  # report throughput in raw corpus words
     emit(TrainEvent("start", info={**prep.summary(), "backend": model.name}))

@@ -23,6 +23,8 @@ import numpy as np
 from .config import TrainConfig
 from .pairs import PairBatch
 
+ROW_CAP = 16.0  # TF backend: most summed SGD terms per embedding row and step (see _row_damping)
+
 
 def _tf():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -57,6 +59,7 @@ class NativeModel(_BaseModel):
         super().__init__(vocab_size, cfg)
         self.ops = ops
         self.threads = 1 if cfg.deterministic else (cfg.threads or os.cpu_count() or 1)
+        self.batch_size = cfg.batch_size or 16384  # per-example updates: size only sets call overhead
 
     def step(self, batch: PairBatch, lr0: float, lr1: float) -> tuple[float, int]:
         out = self.ops.word2vec_neg_train(
@@ -118,8 +121,9 @@ class TFModel(_BaseModel):
         if self.cfg.optimizer == "sgd":
             # Per-example learning rate, gradients summed over the batch (word2vec's SGD).
             lr_in = lr if not self.cfg.cbow else tf.repeat(lr, splits[1:] - splits[:-1])
+            lr_in *= self._row_damping(self.w_in, inputs)
             self.w_in.scatter_add(tf.IndexedSlices(-g_in * lr_in[:, None], inputs))
-            lr_out = tf.repeat(lr, 1 + self.cfg.negative)
+            lr_out = tf.repeat(lr, 1 + self.cfg.negative) * self._row_damping(self.w_out, out_ids)
             self.w_out.scatter_add(tf.IndexedSlices(-g_out * lr_out[:, None], out_ids))
         else:
             n = tf.maximum(tf.reduce_sum(weight), 1.0)
@@ -127,6 +131,17 @@ class TFModel(_BaseModel):
             self._lazy_adam(self.w_in, self.slots[0], self.slots[1], g_in / n, inputs, lr[0])
             self._lazy_adam(self.w_out, self.slots[2], self.slots[3], g_out / n, out_ids, lr[0])
         return tf.reduce_sum(loss)
+
+    def _row_damping(self, var, idx):
+        """Per-occurrence factor min(1, ROW_CAP / occurrences of the row in this batch).
+
+        Summed SGD over a batch applies all of a frequent word's updates at once
+        (word2vec applies them one after another); past ROW_CAP terms per row the
+        step is scaled down so it cannot overshoot (small vocabularies diverge otherwise).
+        """
+        tf = self.tf
+        hits = tf.math.unsorted_segment_sum(tf.ones_like(idx, tf.float32), idx, tf.shape(var)[0])
+        return tf.minimum(1.0, ROW_CAP / tf.gather(hits, idx))
 
     def _lazy_adam(self, var, m, v, grad, idx, lr, b1=0.9, b2=0.999, eps=1e-7):
         """Adam on the touched rows only (duplicate rows summed first)."""
@@ -145,7 +160,8 @@ class TFModel(_BaseModel):
         n = len(batch)
         lr = np.linspace(lr0, lr1, n, dtype=np.float32) if n > 1 else np.full(n, lr0, np.float32)
         if self.cfg.cbow or self.cfg.optimizer == "adam":
-            loss = self._call(batch.inputs, batch.row_splits, batch.targets, batch.negatives, np.ones(n, np.float32), lr)
+            ones = np.ones(n, np.float32)
+            loss = self._call(batch.inputs, batch.row_splits, batch.targets, batch.negatives, ones, lr)
             return loss, n
         total, B = 0.0, self.batch_size
         for s in range(0, n, B):
@@ -181,5 +197,7 @@ def make_model(vocab_size: int, cfg: TrainConfig):
         if cfg.backend == "native":
             raise RuntimeError(f"native kernel unavailable: {native.last_error()}")
     device = "/GPU:0" if gpus else "/CPU:0"
-    batch = cfg.batch_size or (65536 if gpus else 8192)
+    # Summed-gradient steps: keep a batch to a few examples per vocabulary word, or small
+    # vocabularies take steps far larger than word2vec's one-example-at-a-time updates.
+    batch = cfg.batch_size or min(65536 if gpus else 8192, max(256, 4 * vocab_size))
     return TFModel(vocab_size, cfg, device, batch)

@@ -42,7 +42,7 @@ class RunResult:
     vectors: np.ndarray  # float32 [V, dim] input vectors (the embeddings)
     config: TrainConfig  # the configuration that produced them
     output_vectors: np.ndarray | None = None  # float32 [V, dim] context vectors, if kept
-    loss_history: list[dict[str, float]] = field(default_factory=list)  # progress events: progress, loss, words_per_sec, epoch
+    loss_history: list[dict[str, float]] = field(default_factory=list)  # progress, loss, words_per_sec, epoch, lr
     epoch_losses: list[float] = field(default_factory=list)  # mean loss of each completed epoch
     corpus_stats: dict[str, Any] = field(default_factory=dict)  # see trainer.corpus.CorpusStats.to_dict
     partial: bool = False  # True when training was stopped before the last epoch ended
@@ -74,7 +74,7 @@ class RunResult:
         return d
 
     @classmethod
-    def load(cls, directory: str | os.PathLike) -> "RunResult":
+    def load(cls, directory: str | os.PathLike) -> RunResult:
         """Read a run directory written by save(); RunFormatError if it is not one."""
         d = Path(directory)
         for name in ("run.json", "vocab.json", "counts.npy", "vectors.npy"):

@@ -24,7 +24,7 @@ class Vocabulary:
 
     @classmethod
     def build(cls, words: list[str], counts: np.ndarray, min_count: int = 5,
-              max_vocab: int | None = None) -> "Vocabulary":
+              max_vocab: int | None = None) -> Vocabulary:
         counts = np.asarray(counts, dtype=np.int64)
         order = np.argsort(-counts, kind="stable")
         order = order[counts[order] >= min_count]

@@ -1,0 +1,108 @@
+"""Training behaviour: loss falls, planted structure is recovered, determinism, cancel, backends."""
+import numpy as np
+import pytest
+
+from tests.synthetic import planted_groups
+from trainer import CancelToken, TextSource, TrainConfig, native, prepare, train
+
+TEXT, GROUPS = planted_groups()
+BASE = TrainConfig(dim=24, window=3, negative=5, epochs=4, min_count=1, sample=0, lr=0.025, seed=3)
+HAVE_NATIVE = native.load() is not None
+
+
+def precision_at_5(result) -> float:
+    v = result.vectors / np.linalg.norm(result.vectors, axis=1, keepdims=True)
+    idx = {w: i for i, w in enumerate(result.words)}
+    hits = total = 0
+    for group in GROUPS:
+        mates = {idx[w] for w in group}
+        for w in group:
+            sims = v @ v[idx[w]]
+            sims[idx[w]] = -np.inf
+            top = np.argsort(-sims)[:5]
+            hits += len(mates.intersection(top.tolist()))
+            total += 5
+    return hits / total
+
+
+@pytest.fixture(scope="module")
+def prepared():
+    return prepare(TextSource.from_text(TEXT), BASE)
+
+
+def test_native_kernel_is_built_here():
+    # make test builds it; if this fails the trainer silently runs ~3x slower.
+    assert HAVE_NATIVE, native.last_error()
+
+
+@pytest.mark.parametrize("changes", [
+    dict(backend="native"),
+    dict(backend="tf"),
+    dict(backend="native", cbow=True, lr=0.05),
+    dict(backend="tf", cbow=True, lr=0.05),
+    dict(backend="tf", optimizer="adam", lr=0.01, epochs=6),
+], ids=["sg-native", "sg-tf", "cbow-native", "cbow-tf", "sg-adam"])
+def test_loss_falls_and_planted_groups_are_recovered(prepared, changes):
+    if changes["backend"] == "native" and not HAVE_NATIVE:
+        pytest.skip("native kernel unavailable")
+    cfg = BASE.replace(**changes, report_every=1)
+    events = []
+    result = train(prepared.scan, cfg, on_event=events.append)
+    assert result.backend == changes["backend"]
+    assert not result.partial and result.epochs_completed == pytest.approx(cfg.epochs)
+    losses = [e.loss for e in events if e.kind == "epoch_end"]
+    assert len(losses) == cfg.epochs and losses[-1] < 0.8 * losses[0]
+    assert precision_at_5(result) >= 0.9
+
+
+def test_events_carry_progress_fields_and_snapshots(prepared):
+    events = []
+    train(prepared.scan, BASE.replace(epochs=2, snapshot_top=10, report_every=2), on_event=events.append)
+    kinds = [e.kind for e in events]
+    assert kinds[0] == "start" and kinds[-1] == "done" and kinds.count("epoch_end") == 2
+    prog = [e for e in events if e.kind == "progress"]
+    assert prog and all(0 < e.progress <= 1 and e.words_per_sec > 0 and e.lr > 0 for e in prog)
+    assert [e.progress for e in prog] == sorted(e.progress for e in prog)
+    assert prog[-1].lr < prog[0].lr  # linear decay
+    snaps = [e.snapshot for e in events if e.kind == "epoch_end"]
+    assert all(s.shape == (10, BASE.dim) for s in snaps) and not np.array_equal(snaps[0], snaps[1])
+    assert events[0].info["vocab_size"] == 120 and events[0].info["examples_per_epoch"] > 0
+
+
+@pytest.mark.parametrize("backend", ["native", "tf"])
+def test_deterministic_runs_are_identical(prepared, backend):
+    if backend == "native" and not HAVE_NATIVE:
+        pytest.skip("native kernel unavailable")
+    cfg = BASE.replace(epochs=1, deterministic=True, backend=backend, sample=1e-3)
+    a, b = train(prepared.scan, cfg), train(prepared.scan, cfg)
+    assert np.array_equal(a.vectors, b.vectors)
+    c = train(prepared.scan, cfg.replace(seed=4))
+    assert not np.array_equal(a.vectors, c.vectors)
+
+
+def test_initialisation_matches_word2vec(prepared):
+    result = train(prepared.scan, BASE.replace(epochs=1, keep_output_vectors=True), cancel=_cancelled())
+    assert result.partial and result.epochs_completed == 0
+    assert np.all(np.abs(result.vectors) <= 0.5 / BASE.dim) and result.vectors.std() > 0
+    assert np.all(result.output_vectors == 0)
+
+
+def _cancelled() -> CancelToken:
+    t = CancelToken()
+    t.cancel()
+    return t
+
+
+def test_cancel_mid_run_returns_usable_partial_model(prepared):
+    token = CancelToken()
+
+    def stop_after_first_epoch(ev):
+        if ev.kind == "epoch_end":
+            token.cancel()
+
+    result = train(prepared.scan, BASE.replace(epochs=50, report_every=1), on_event=stop_after_first_epoch,
+                   cancel=token)
+    assert result.partial and 1 <= result.epochs_completed < 50
+    assert len(result.epoch_losses) >= 1
+    assert result.vectors.shape == (120, BASE.dim) and np.isfinite(result.vectors).all()
+    assert precision_at_5(result) > 0.5  # one epoch already learned most of the structure

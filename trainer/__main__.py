@@ -1,0 +1,133 @@
+"""Command line: train word2vec on text files and write a run directory.
+
+    python -m trainer sample_data/shakespeare.txt --out runs/shakespeare
+    python -m trainer a.txt b.txt --out runs/ab --preset "quick demo" --dim 64 --epochs 3
+    python -m trainer --help
+
+DIR receives the run bundle (run.json, vocab.json, counts.npy, vectors.npy),
+vectors.txt (word2vec text format, for gensim) and the Embedding Projector's
+vectors.tsv / metadata.tsv. Ctrl-C stops early and still saves the model so far.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+from .config import PRESETS, ConfigError, preset
+from .corpus import CorpusError
+from .events import CancelToken, TrainEvent
+
+# (flag, TrainConfig field, type, help) — flags follow gensim's names where one exists.
+FLAGS = [
+    ("--dim", "dim", int, "size of each word vector (gensim: vector_size); 50-300 is typical"),
+    ("--window", "window", int, "how many words left and right count as context (each word draws 1..window)"),
+    ("--negative", "negative", int, "random 'noise' words contrasted with each real pair; 5-20 for small corpora"),
+    ("--epochs", "epochs", int, "how many passes over the text"),
+    ("--min-count", "min_count", int, "ignore words seen fewer times than this"),
+    ("--max-vocab", "max_vocab", int, "keep only this many most frequent words"),
+    ("--sample", "sample", float, "down-sample very frequent words (word2vec's t); 0 turns it off, 1e-3 default"),
+    ("--lr", "lr", float, "starting learning rate (SGD decays it linearly to --min-lr)"),
+    ("--min-lr", "min_lr", float, "learning rate at the end of training (SGD)"),
+    ("--batch-size", "batch_size", int, "training examples per step; 0 picks a good size for the backend"),
+    ("--seed", "seed", int, "random seed for initialisation, windows, subsampling and negatives"),
+    ("--ns-exponent", "ns_exponent", float, "negatives follow count**this (0.75 in word2vec)"),
+    ("--threads", "threads", int, "CPU threads for the native kernel; 0 uses all cores"),
+    ("--optimizer", "optimizer", str, "sgd (word2vec) or adam (like the TensorFlow tutorial)"),
+    ("--backend", "backend", str, "auto, native (compiled CPU kernel) or tf (TensorFlow ops, GPU capable)"),
+    ("--max-sentence-len", "max_sentence_len", int, "longer lines are split into pieces of this many words"),
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m trainer",
+        description="Train word2vec (skip-gram or CBOW with negative sampling) on plain text files. "
+                    "Each line is a sentence; text is lower-cased and punctuation stripped by default.",
+        epilog="Presets: " + "; ".join(f"{k!r}: " + ", ".join(f"{a}={b}" for a, b in v.items())
+                                       for k, v in PRESETS.items()))
+    p.add_argument("corpus", nargs="+", help="one or more text files (UTF-8; cp1252/latin-1 detected)")
+    p.add_argument("--out", required=True, help="output directory for the run (created if missing)")
+    p.add_argument("--preset", default="word2vec defaults", choices=list(PRESETS),
+                   help="starting settings; any flag below overrides them (default: %(default)s)")
+    for flag, _, typ, text in FLAGS:
+        p.add_argument(flag, type=typ, default=None, help=text)
+    p.add_argument("--cbow", action="store_true", default=None, help="train CBOW instead of skip-gram")
+    p.add_argument("--deterministic", action="store_true", default=None,
+                   help="single-threaded, bit-identical vectors for the same input, settings and seed")
+    p.add_argument("--keep-case", action="store_true", help="do not lower-case the text")
+    p.add_argument("--keep-punctuation", action="store_true", help="split on whitespace only")
+    p.add_argument("--binary", action="store_true", help="also write vectors.bin (word2vec binary format)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    return p
+
+
+def _fmt_eta(s: float) -> str:
+    return "--:--" if not math.isfinite(s) else f"{int(s) // 60:02d}:{int(s) % 60:02d}"
+
+
+class ProgressBar:
+    def __init__(self, stream=sys.stderr, width: int = 30):
+        self.stream, self.width, self.last = stream, width, 0.0
+
+    def __call__(self, ev: TrainEvent) -> None:
+        now = time.monotonic()
+        if ev.kind == "start":
+            i = ev.info
+            print(f"vocabulary {i['vocab_size']:,} words, {i['training_tokens']:,} training tokens, "
+                  f"~{i['examples_per_epoch']:,} examples/epoch, backend {i['backend']}", file=self.stream)
+            return
+        if ev.kind == "progress" and now - self.last < 0.2:
+            return
+        self.last = now
+        filled = int(self.width * ev.progress)
+        bar = "#" * filled + "-" * (self.width - filled)
+        where = f"{ev.epoch} epochs" if ev.kind == "done" else f"epoch {ev.epoch + 1}"
+        self.stream.write(f"\r[{bar}] {ev.progress:6.1%} {where} loss {ev.loss:.4f} "
+                          f"{ev.words_per_sec:,.0f} words/s ETA {_fmt_eta(ev.eta_s)} ")
+        if ev.kind == "done":
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    overrides = {field: getattr(args, flag[2:].replace("-", "_")) for flag, field, _, _ in FLAGS}
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if args.cbow:
+        overrides["cbow"] = True
+    if args.deterministic:
+        overrides["deterministic"] = True
+    if args.keep_case:
+        overrides["lowercase"] = False
+    if args.keep_punctuation:
+        overrides["strip_punctuation"] = False
+    from .loop import prepare, train  # imports TensorFlow lazily, after argument errors
+    token = CancelToken()
+    try:
+        cfg = preset(args.preset, **overrides)
+        prepared = prepare(args.corpus, cfg)
+        try:
+            result = train(prepared, cfg, on_event=None if args.quiet else ProgressBar(), cancel=token)
+        except KeyboardInterrupt:  # pragma: no cover - interactive
+            token.cancel()
+            raise
+    except (ConfigError, CorpusError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    result.save(out)
+    result.save_word2vec(out / "vectors.txt")
+    if args.binary:
+        result.save_word2vec(out / "vectors.bin", binary=True)
+    result.export_projector(out)
+    state = "PARTIAL (stopped early)" if result.partial else "done"
+    print(f"{state}: {len(result.words):,} words x {result.vectors.shape[1]} dims in {result.train_seconds:.1f} s "
+          f"-> {out}/ (run bundle, vectors.txt, vectors.tsv, metadata.tsv)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
