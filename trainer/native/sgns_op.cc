@@ -17,6 +17,7 @@
 //   lr          : float32 [2]    learning rate at the first and last pair
 // Output: float32 [2] = (sum of loss over pairs, number of pairs)
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <thread>
 #include <vector>
@@ -156,11 +157,17 @@ class Word2vecNegTrainOp : public OpKernel {
     const int threads = static_cast<int>(std::max<int64_t>(
         1, std::min<int64_t>(num_threads_, n / 1024)));
     std::vector<double> loss(threads, 0.0);
+    // Threads take blocks of examples from a shared counter, so a thread the OS
+    // pauses (2 cores, a data-preparation thread beside us) never leaves the
+    // others waiting at the join. Blocks run in corpus order within a thread.
+    constexpr int64_t kBlock = 256;
+    std::atomic<int64_t> next{0};
     auto work = [&](int t) {
-      const int64_t lo = n * t / threads, hi = n * (t + 1) / threads;
       std::vector<float> grad(d), h(d);
       double acc = 0.0;
-      for (int64_t i = lo; i < hi; ++i) {
+      for (int64_t lo; (lo = next.fetch_add(kBlock)) < n;) {
+       const int64_t hi = std::min(n, lo + kBlock);
+       for (int64_t i = lo; i < hi; ++i) {
         const float lr = lr0 + (lr1 - lr0) * (n > 1 ? float(i) / float(n - 1) : 0.f);
         std::fill(grad.begin(), grad.end(), 0.f);
         const int32 target = c[i];
@@ -188,6 +195,7 @@ class Word2vecNegTrainOp : public OpKernel {
         } else {
           Axpy(1.f, grad.data(), in_row, d);
         }
+       }
       }
       loss[t] = acc;
     };
