@@ -104,7 +104,10 @@ def train(data, cfg: TrainConfig, on_event: EventCallback | None = None, cancel:
     vocab, corpus = prep.vocab, prep.corpus
     model = make_model(len(vocab), cfg)
     per_token = max(prep.keep_rate() * (1 if cfg.cbow else cfg.window + 1), 1e-3)
-    pipe = PairPipeline(corpus, vocab.counts, cfg, chunk_tokens=max(64, int(model.batch_size / per_token)))
+    # Fixed-shape (padded) TF steps waste the padding of each chunk's last batch: give them
+    # several batches per chunk. The native kernel takes any length, one chunk per call.
+    per_chunk = model.batch_size * (1 if model.name == "native" else 4)
+    pipe = PairPipeline(corpus, vocab.counts, cfg, chunk_tokens=max(64, int(per_chunk / per_token)))
     total_words = cfg.epochs * corpus.n_tokens
     raw_per_word = prep.scan.stats.tokens / corpus.n_tokens  # report throughput in raw corpus words
     emit(TrainEvent("start", info={**prep.summary(), "backend": model.name}))

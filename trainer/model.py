@@ -83,9 +83,17 @@ class TFModel(_BaseModel):
             with tf.device(device):
                 self.slots = [tf.Variable(tf.zeros_like(w)) for w in (self.w_in, self.w_out) for _ in (0, 1)]
                 self.t = tf.Variable(0.0)
-        # XLA for the fixed-shape SGD step; Adam needs tf.unique (dynamic shape), CBOW ragged rows.
-        xla = cfg.optimizer == "sgd" and not cfg.cbow and "GPU" not in device
-        self._step = tf.function(self._sgd_or_adam, jit_compile=xla, reduce_retracing=True)
+        # Skip-gram batches have a fixed (padded) shape, so the math compiles with XLA. The lazy
+        # Adam update needs tf.unique (dynamic shape): it runs as a second, plain tf.function.
+        # CBOW's ragged context rows run as one plain tf.function.
+        self.fixed_shape = not cfg.cbow
+        xla = self.fixed_shape and "GPU" not in device
+        if cfg.optimizer == "sgd":
+            self._step = tf.function(self._sgd_step, jit_compile=xla, reduce_retracing=True)
+        else:
+            self._grads = tf.function(self._forward, jit_compile=xla, reduce_retracing=True)
+            self._apply = tf.function(self._adam_apply, reduce_retracing=True)
+            self._step = self._adam_step
 
     # -- the math -----------------------------------------------------------
     def _forward(self, inputs, splits, targets, negatives, weight):
@@ -115,22 +123,28 @@ class TFModel(_BaseModel):
         g_in = tf.gather(g_h, seg) if self.cfg.cbow else g_h
         return loss, g_in, tf.reshape(g_out, [-1, self.cfg.dim]), tf.reshape(ids, [-1])
 
-    def _sgd_or_adam(self, inputs, splits, targets, negatives, weight, lr):
+    def _sgd_step(self, inputs, splits, targets, negatives, weight, lr):
+        """word2vec's SGD: per-example learning rate, gradients summed over the batch."""
         tf = self.tf
         loss, g_in, g_out, out_ids = self._forward(inputs, splits, targets, negatives, weight)
-        if self.cfg.optimizer == "sgd":
-            # Per-example learning rate, gradients summed over the batch (word2vec's SGD).
-            lr_in = lr if not self.cfg.cbow else tf.repeat(lr, splits[1:] - splits[:-1])
-            lr_in *= self._row_damping(self.w_in, inputs)
-            self.w_in.scatter_add(tf.IndexedSlices(-g_in * lr_in[:, None], inputs))
-            lr_out = tf.repeat(lr, 1 + self.cfg.negative) * self._row_damping(self.w_out, out_ids)
-            self.w_out.scatter_add(tf.IndexedSlices(-g_out * lr_out[:, None], out_ids))
-        else:
-            n = tf.maximum(tf.reduce_sum(weight), 1.0)
-            self.t.assign_add(1.0)
-            self._lazy_adam(self.w_in, self.slots[0], self.slots[1], g_in / n, inputs, lr[0])
-            self._lazy_adam(self.w_out, self.slots[2], self.slots[3], g_out / n, out_ids, lr[0])
+        lr_in = lr if not self.cfg.cbow else tf.repeat(lr, splits[1:] - splits[:-1])
+        lr_in *= self._row_damping(self.w_in, inputs)
+        self.w_in.scatter_add(tf.IndexedSlices(-g_in * lr_in[:, None], inputs))
+        lr_out = tf.repeat(lr, 1 + self.cfg.negative) * self._row_damping(self.w_out, out_ids)
+        self.w_out.scatter_add(tf.IndexedSlices(-g_out * lr_out[:, None], out_ids))
         return tf.reduce_sum(loss)
+
+    def _adam_step(self, inputs, splits, targets, negatives, weight, lr):
+        loss, g_in, g_out, out_ids = self._grads(inputs, splits, targets, negatives, weight)
+        self._apply(g_in, inputs, g_out, out_ids, self.tf.reduce_sum(weight), lr[0])
+        return self.tf.reduce_sum(loss)
+
+    def _adam_apply(self, g_in, inputs, g_out, out_ids, n, lr):
+        """Adam on the mean loss of the batch, touching only the rows it used."""
+        n = self.tf.maximum(n, 1.0)
+        self.t.assign_add(1.0)
+        self._lazy_adam(self.w_in, self.slots[0], self.slots[1], g_in / n, inputs, lr)
+        self._lazy_adam(self.w_out, self.slots[2], self.slots[3], g_out / n, out_ids, lr)
 
     def _row_damping(self, var, idx):
         """Per-occurrence factor min(1, ROW_CAP / occurrences of the row in this batch).
@@ -159,7 +173,7 @@ class TFModel(_BaseModel):
     def step(self, batch: PairBatch, lr0: float, lr1: float) -> tuple[float, int]:
         n = len(batch)
         lr = np.linspace(lr0, lr1, n, dtype=np.float32) if n > 1 else np.full(n, lr0, np.float32)
-        if self.cfg.cbow or self.cfg.optimizer == "adam":
+        if not self.fixed_shape:
             ones = np.ones(n, np.float32)
             loss = self._call(batch.inputs, batch.row_splits, batch.targets, batch.negatives, ones, lr)
             return loss, n
