@@ -201,9 +201,13 @@ class CorpusScan:
             remap[self._type_index[w]] = new_id
         ids = remap[self.pids]
         keep = ids >= 0
-        sent = np.repeat(np.arange(len(self.sentence_lengths), dtype=np.int64), self.sentence_lengths)
-        lengths = np.bincount(sent[keep], minlength=len(self.sentence_lengths))
-        lengths = lengths[lengths > 0]
+        if len(self.sentence_lengths):
+            starts = np.zeros(len(self.sentence_lengths), dtype=np.int64)
+            np.cumsum(self.sentence_lengths[:-1], out=starts[1:])
+            lengths = np.add.reduceat(keep.astype(np.int32), starts)  # kept tokens per sentence
+            lengths = lengths[lengths > 0]
+        else:
+            lengths = np.zeros(0, dtype=np.int64)
         offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
         np.cumsum(lengths, out=offsets[1:])
         return EncodedCorpus(ids=np.ascontiguousarray(ids[keep]), offsets=offsets)
