@@ -178,16 +178,28 @@ class EncodedCorpus:
 
 @dataclass
 class CorpusScan:
-    """Every token of the corpus as provisional ids (first-seen order) plus counts."""
+    """Every token of the corpus as provisional ids (first-seen order) plus counts.
+
+    Tokens are kept per read block (blocks end at line ends), so encoding never
+    needs a second full-size copy of the corpus.
+    """
     types: list[str]  # provisional id -> token
     type_counts: np.ndarray  # int64 [n_types]
-    pids: np.ndarray  # int32 [n_tokens] provisional id of every token, in corpus order
-    sentence_lengths: np.ndarray  # int32 [n_sentences] tokens per sentence (after splitting)
+    pid_blocks: list[np.ndarray]  # int32 provisional ids of every token, per block, in corpus order
+    sentence_blocks: list[np.ndarray]  # int32 tokens per sentence (after splitting), per block
     line_lengths: np.ndarray  # int32 [n_nonempty_lines] tokens per non-empty line (before splitting)
     stats: CorpusStats
     lowercase: bool = True
     strip_punctuation: bool = True
     max_sentence_len: int = 1000
+
+    @property
+    def pids(self) -> np.ndarray:
+        return np.concatenate(self.pid_blocks) if self.pid_blocks else np.zeros(0, np.int32)
+
+    @property
+    def sentence_lengths(self) -> np.ndarray:
+        return np.concatenate(self.sentence_blocks) if self.sentence_blocks else np.zeros(0, np.int32)
 
     def vocabulary(self, min_count: int = 5, max_vocab: int | None = None):
         from .vocab import Vocabulary
@@ -195,22 +207,29 @@ class CorpusScan:
 
     def encode(self, vocab) -> EncodedCorpus:
         """Map tokens to vocabulary ids, dropping out-of-vocabulary tokens and
-        sentences left empty."""
+        sentences left empty. Peak extra memory: the output plus one block."""
         remap = np.full(len(self.types), -1, dtype=np.int32)
         for new_id, w in enumerate(vocab.words):
             remap[self._type_index[w]] = new_id
-        ids = remap[self.pids]
-        keep = ids >= 0
-        if len(self.sentence_lengths):
-            starts = np.zeros(len(self.sentence_lengths), dtype=np.int64)
-            np.cumsum(self.sentence_lengths[:-1], out=starts[1:])
-            lengths = np.add.reduceat(keep.astype(np.int32), starts)  # kept tokens per sentence
-            lengths = lengths[lengths > 0]
-        else:
-            lengths = np.zeros(0, dtype=np.int64)
-        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        return EncodedCorpus(ids=np.ascontiguousarray(ids[keep]), offsets=offsets)
+        kept = [int(np.count_nonzero(remap[b] >= 0)) for b in self.pid_blocks]
+        ids = np.empty(sum(kept), dtype=np.int32)
+        lengths_out: list[np.ndarray] = []
+        pos = 0
+        for block, lengths, n_kept in zip(self.pid_blocks, self.sentence_blocks, kept):
+            if not len(block):
+                continue
+            mapped = remap[block]
+            keep = mapped >= 0
+            ids[pos:pos + n_kept] = mapped[keep]
+            pos += n_kept
+            starts = np.zeros(len(lengths), dtype=np.int64)
+            np.cumsum(lengths[:-1], out=starts[1:])
+            per_sentence = np.add.reduceat(keep.astype(np.int32), starts)  # kept tokens per sentence
+            lengths_out.append(per_sentence[per_sentence > 0])
+        lengths_all = np.concatenate(lengths_out) if lengths_out else np.zeros(0, np.int64)
+        offsets = np.zeros(len(lengths_all) + 1, dtype=np.int64)
+        np.cumsum(lengths_all, out=offsets[1:])
+        return EncodedCorpus(ids=ids, offsets=offsets)
 
     @property
     def _type_index(self) -> dict[str, int]:
@@ -242,7 +261,9 @@ def scan_corpus(
     index: dict[str, int] = {"\n": 0}  # id 0 marks a line break
     setdefault = index.setdefault
     pid_blocks: list[np.ndarray] = []
+    sentence_blocks: list[np.ndarray] = []
     line_len_blocks: list[np.ndarray] = []
+    counts = np.zeros(0, dtype=np.int64)
     stats = CorpusStats()
     total_bytes = sum(s.size_bytes() for s in sources) or 1
     done_bytes = 0
@@ -259,21 +280,25 @@ def scan_corpus(
             lengths = np.bincount(line_of[~is_nl], minlength=n_lines)[:n_lines]
             stats.lines += n_lines
             stats.empty_lines += int((lengths == 0).sum())
-            pid_blocks.append(arr[~is_nl])
-            line_len_blocks.append(lengths[lengths > 0].astype(np.int32))
+            tokens = arr[~is_nl] - 1  # real words are numbered from 0
+            block_counts = np.bincount(tokens, minlength=len(index) - 1)
+            block_counts[:len(counts)] += counts
+            counts = block_counts
+            line_lengths = lengths[lengths > 0].astype(np.int32)
+            pid_blocks.append(tokens)
+            line_len_blocks.append(line_lengths)
+            sentence_blocks.append(_split_lengths(line_lengths, max_sentence_len))
             done_bytes += len(block)  # characters: close enough to bytes for a progress bar
             if progress:
                 progress(min(done_bytes / total_bytes, 1.0), f"reading {src.name}")
         stats.bytes += src.size_bytes()
-    pids = np.concatenate(pid_blocks) if pid_blocks else np.zeros(0, np.int32)
     line_lengths = np.concatenate(line_len_blocks) if line_len_blocks else np.zeros(0, np.int32)
-    sentence_lengths = _split_lengths(line_lengths, max_sentence_len)
     types = list(index)[1:]
-    counts = np.bincount(pids, minlength=len(index)).astype(np.int64)[1:]
-    stats.tokens = int(pids.shape[0])
+    counts = np.concatenate([counts, np.zeros(len(types) - len(counts), np.int64)]).astype(np.int64)
+    stats.tokens = int(sum(len(b) for b in pid_blocks))
     stats.types = len(types)
-    stats.sentences = int(sentence_lengths.shape[0])
+    stats.sentences = int(sum(len(b) for b in sentence_blocks))
     stats.long_lines_split = int((line_lengths > max_sentence_len).sum())
-    return CorpusScan(types=types, type_counts=counts, pids=pids - 1, sentence_lengths=sentence_lengths,
+    return CorpusScan(types=types, type_counts=counts, pid_blocks=pid_blocks, sentence_blocks=sentence_blocks,
                       line_lengths=line_lengths, stats=stats, lowercase=lowercase,
                       strip_punctuation=strip_punctuation, max_sentence_len=max_sentence_len)

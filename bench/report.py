@@ -1,0 +1,124 @@
+"""The Markdown summary: every target with measured value, goal and PASS/MISS/SKIP, plus key figures.
+
+    from bench.report import load_results, readme_table
+    print(readme_table(load_results("bench/results")))    # what bench/results/README-table.md holds
+
+Built from the section files in the results folder, so `python -m bench --only growth`
+refreshes its rows and keeps the others from their last run (each file carries its date).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+SECTION_ORDER = ("throughput", "tutorial", "first_map", "growth", "explorer", "gpu")
+TITLES = {"throughput": "1. Throughput vs gensim", "tutorial": "1. Tutorial pipeline", "first_map": "2. First map",
+          "growth": "3. Growth", "explorer": "4. Explorer", "gpu": "5. GPU"}
+
+
+def load_results(out_dir: Path | str) -> dict[str, dict]:
+    out = {}
+    for name in SECTION_ORDER:
+        p = Path(out_dir) / f"{name}.json"
+        if p.is_file():
+            try:
+                out[name] = json.loads(p.read_text(encoding="utf-8"))
+            except json.JSONDecodeError:
+                continue
+    return out
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def targets_table(results: dict[str, dict]) -> str:
+    rows = ["| Section | Target | Measured | Goal | Status |", "|---|---|---|---|---|"]
+    for name in SECTION_ORDER:
+        for t in results.get(name, {}).get("targets", []):
+            rows.append(f"| {TITLES[name]} | {_cell(t['target'])} | {_cell(t['measured'])} | {_cell(t['goal'])} "
+                        f"| **{t['status']}** |")
+    return "\n".join(rows)
+
+
+def _f(x, unit: str = "", digits: int = 3) -> str:
+    if x is None:
+        return "n/a"
+    if isinstance(x, (int, float)):
+        return f"{x:,.0f}{unit}" if abs(x) >= 1000 else f"{x:.{digits}g}{unit}"
+    return str(x)
+
+
+def measurements_table(results: dict[str, dict]) -> str:
+    """A compact table of the raw figures behind the targets."""
+    rows = ["| Measurement | Value |", "|---|---|"]
+    if s := results.get("throughput", {}).get("summary"):
+        w = s["words_per_s"]
+        for who in ("ours", "gensim"):
+            rows.append(f"| words/s, {who} (median of {w[who]['n']}, min..max) | {_f(w[who]['median'])} "
+                        f"({_f(w[who]['min'])}..{_f(w[who]['max'])}) |")
+        for who in ("ours", "gensim"):
+            q = s["quality"][who]
+            rows.append(f"| quality, {who}: analogy / WS353 rho / SimLex rho | {q['analogy']:.3f} / "
+                        f"{q['ws353']:.3f} / {q['simlex']:.3f} |")
+    if s := results.get("tutorial", {}).get("summary"):
+        for who, label in (("tutorial_pipeline", "tutorial pipeline"),
+                           ("ours_tutorial_preset", "ours, tutorial preset")):
+            sec = s["seconds"][who]
+            q = s["quality_shared_vocab"][who]
+            rows.append(f"| {label}: end-to-end s (median of {sec['n']}); analogy / WS353 / SimLex (shared vocab) "
+                        f"| {_f(sec['median'], ' s')}; {q['analogy']:.3f} / {q['ws353']:.3f} / {q['simlex']:.3f} |")
+    if s := results.get("first_map", {}).get("summary"):
+        rows.append(f"| time to first map, {s['top']:,} words: cold / warm | {_f(s['cold_s'], ' s')} / "
+                    f"{_f(s['warm_s'], ' s')} |")
+    growth = results.get("growth", {})
+    for rec in growth.get("records", []):
+        if rec.get("measure") in ("ours", "gensim"):
+            tok = f" (+{_f(rec['tokenise_s'], ' s')} tokenising)" if "tokenise_s" in rec else ""
+            rows.append(f"| growth {rec['measure']}, {rec['words'] / 1e6:.2g}M words x {rec['epochs']} epoch: "
+                        f"train s / peak RSS (after imports) | {_f(rec['train_s'], ' s')}{tok} / "
+                        f"{_f(rec['peak_rss_mb'], ' MB')} ({_f(rec['baseline_rss_mb'], ' MB')}) |")
+    for rec in results.get("explorer", {}).get("records", []):
+        label, value = _explorer_row(rec)
+        if label:
+            rows.append(f"| explorer: {_cell(label)} | {_cell(value)} |")
+    return "\n".join(rows)
+
+
+def _explorer_row(rec: dict) -> tuple[str | None, str]:
+    """bench_explorer's records, whatever their exact shape: name + the seconds/ms fields."""
+    if rec.get("measure") in ("target", "note", "skipped"):
+        return None, ""
+    name = rec.get("measure") or rec.get("name") or rec.get("bench")
+    if not name:
+        return None, ""
+    size = next((rec[k] for k in ("words", "n_words", "vocab", "size", "n") if k in rec), None)
+    vals = [f"{k} {_f(v)}" for k, v in rec.items() if isinstance(v, (int, float)) and not isinstance(v, bool)
+            and (k.endswith("_s") or k.endswith("_ms") or k in ("seconds", "ms", "median_ms", "p50_ms", "p95_ms"))]
+    return (f"{name}" + (f" ({size:,} words)" if isinstance(size, int) else "")), ", ".join(vals) or "see explorer.json"
+
+
+def machine_line(results: dict[str, dict]) -> str:
+    m = next((r["machine"] for r in results.values() if "machine" in r), None)
+    if not m:
+        return ""
+    v = m.get("versions", {})
+    dates = sorted({r["machine"]["date"][:10] for r in results.values() if "machine" in r})
+    return (f"Measured {' to '.join([dates[0], dates[-1]] if len(dates) > 1 else dates)} on {m['cpu_model']}, "
+            f"{m['usable_cores']} cores usable (load average at start {m.get('load_average_1_5_15')}), "
+            f"TensorFlow {v.get('tensorflow')}, gensim {v.get('gensim')}, Python {m['python']}.")
+
+
+def readme_table(results: dict[str, dict]) -> str:
+    return "\n".join([
+        "<!-- generated by `python -m bench` (bench/report.py); do not edit by hand -->",
+        machine_line(results),
+        "Performance is judged only as ratios measured in the same run on the same machine; absolute seconds on a "
+        "shared 2-core machine are noise. Quality scores are gensim's evaluators on a 200k-word corpus: small and "
+        "noisy, a sanity check rather than a ranking.",
+        "",
+        targets_table(results),
+        "",
+        measurements_table(results),
+        "",
+    ])
