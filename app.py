@@ -1,0 +1,47 @@
+"""word2vec explorer — train word2vec on your own text in the browser and explore the embeddings.
+
+    make run        # or: streamlit run app.py
+
+Widgets and wiring only: the tabs live in ui/ (one module per tab), the logic in trainer/ and explorer/.
+The sidebar gathers every training setting into one TrainConfig; training runs in a background
+TrainingJob that the Train tab polls from an st.fragment.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import compare_tab, data_tab, explore_tab, export_tab, state, train_tab
+from ui.common import TABS, start_warm_up
+from ui.sidebar import render_sidebar
+
+st.set_page_config(page_title="word2vec explorer", page_icon=":material/scatter_plot:", layout="wide")
+
+
+def main() -> None:
+    start_warm_up()
+    state.init_state()
+    state.finalize_all()  # finished trainings become explorable vectors (and get selected)
+    st.title("word2vec explorer")
+    st.markdown("Teach a computer which words belong together: drop in some text, train **word2vec** on it, "
+                "and explore the word map it learns. The Shakespeare sample is ready — open **Train** and press "
+                "**Start training**.")
+    badge = st.sidebar.container()  # filled last: a training may start during this run
+    cfg, cfg_error = render_sidebar()
+    # Only the open tab does its work (on_change="rerun"); the Data tab's source picker always renders,
+    # since the chosen text feeds the Train tab.
+    tabs = dict(zip(TABS, st.tabs(list(TABS.values()), key="main_tab", on_change="rerun"), strict=True))
+    is_open = {name: tab.open is not False for name, tab in tabs.items()}
+    with tabs["data"]:
+        data = data_tab.render(cfg, st.session_state["session_dir"], show_report=is_open["data"])
+    if is_open["train"]:
+        with tabs["train"]:
+            train_tab.render(cfg, cfg_error, data)
+    for name, module in (("explore", explore_tab), ("compare", compare_tab), ("export", export_tab)):
+        if is_open[name]:
+            with tabs[name]:
+                module.render()
+    with badge:
+        train_tab.status_badge()  # visible from every tab while a training runs
+
+
+main()

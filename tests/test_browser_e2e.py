@@ -1,0 +1,187 @@
+"""End to end in a real browser: `streamlit run app.py` driven by Playwright with Debian's chromium.
+
+Upload a small file, train (the loss chart must grow while training runs), see the live map and the word
+map, search a word and read its neighbours, download the Projector vectors.tsv. Screenshots of every step go
+to tests/artifacts/ (git-ignored). Skipped when /usr/bin/chromium is missing (`make browser` installs it).
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                                reason=f"{CHROMIUM} is missing (apt-get install chromium, or `make browser`)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    port = free_port()
+    env = {**os.environ, "WORD2VEC_EXPLORER_WARMUP": "0", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = open(ARTIFACTS / "streamlit.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
+         "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                pass
+            assert proc.poll() is None, "streamlit exited; see tests/artifacts/streamlit.log"
+            assert time.monotonic() < deadline, "streamlit did not start within 60 s"
+            time.sleep(0.3)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)  # the server and only its own children
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+# A plotly trace's array as a JS array (plotly may ship numbers base64-encoded as {dtype, bdata}).
+ARR_JS = ("const arr = (a) => !a ? [] : a.bdata === undefined ? Array.from(a) : Array.from(new "
+          "({f4: Float32Array, f8: Float64Array, i4: Int32Array})[a.dtype](Uint8Array.from(atob(a.bdata), "
+          "c => c.charCodeAt(0)).buffer)); ")
+
+
+def points(page, key: str, trace: int = 0, axis: str = "x") -> list:
+    """The data of one trace of the plotly chart rendered under the element with key `key`."""
+    return page.evaluate(
+        "([sel, t, a]) => { " + ARR_JS + "const gd = document.querySelector(sel); "
+        "return gd && gd.data && gd.data[t] ? arr(gd.data[t][a]) : []; }",
+        [f".st-key-{key} .js-plotly-plot", trace, axis])
+
+
+def set_number(page, key: str, value: int) -> None:
+    box = page.locator(f".st-key-{key} input")
+    box.fill(str(value))
+    box.press("Enter")
+
+
+def test_upload_train_explore_download(server, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=60_000)
+
+    corpus = tmp_path / "coriolanus.txt"
+    corpus.write_text("".join((ROOT / "sample_data" / "shakespeare.txt").open(encoding="utf-8").readlines()[:2000]),
+                      encoding="utf-8")
+    shot = 0
+
+    def snap(page, name: str) -> None:
+        nonlocal shot
+        shot += 1
+        page.screenshot(path=str(ARTIFACTS / f"{shot:02d}_{name}.png"))
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 1440, "height": 1600}, accept_downloads=True).new_page()
+            page.set_default_timeout(60_000)
+            page.goto(server)
+            expect(page.get_by_text("No obvious problems found")).to_be_visible()  # the sample, by default
+            snap(page, "start")
+
+            # 1. Upload a small text file.
+            page.locator(".st-key-data_source").get_by_text("Upload files").click()
+            page.locator(".st-key-data_upload input[type=file]").set_input_files(str(corpus))
+            expect(page.locator("[data-testid=stMetric]").filter(has_text="Lines")).to_contain_text("2,000")
+            snap(page, "data_report")
+
+            # 2. Settings for a run that lasts a few seconds, then train.
+            set_number(page, "cfg_epochs", 200)
+            set_number(page, "cfg_batch_size", 256)
+            page.get_by_role("tab", name="Train").click()
+            expect(page.locator("[data-testid=stMetric]").filter(has_text="All epochs")).to_be_visible()
+            page.wait_for_timeout(500)
+            page.locator(".st-key-train_start button").click()
+            progress = page.locator("[data-testid=stProgress]").filter(has_text="epoch")
+            expect(progress).to_be_visible()
+            page.wait_for_function("() => { const gd = document.querySelector("
+                                   "'.st-key-train_loss_chart .js-plotly-plot'); "
+                                   "return gd && gd.data && gd.data[0] && gd.data[0].x.length > 1; }")
+            running_text = progress.inner_text()
+            expect(page.locator("[data-testid=stSidebar] [data-testid=stProgress]")).to_contain_text("Training run 1")
+            first = max(points(page, "train_loss_chart"))  # training progress reached by the curve
+            snap(page, "training")
+            page.wait_for_timeout(1500)
+            second = max(points(page, "train_loss_chart"))
+            assert "Training" in running_text and second > first, (running_text, first, second)
+            expect(page.get_by_text("finished in")).to_be_visible()
+            expect(page.locator(".st-key-train_live_map .js-plotly-plot").first).to_be_visible()
+            expect(page.locator(".st-key-train_live_map")).to_contain_text("Live map after epoch 200 of 200")
+            snap(page, "trained")
+
+            # 3. Explore: the map, a search, the neighbours.
+            page.get_by_role("tab", name="Explore").click()
+            page.locator(".st-key-map_method").get_by_role("radio", name="PCA").click()
+            expect(page.locator(".st-key-explore_map .js-plotly-plot").first).to_be_visible()
+            box = page.locator(".st-key-explore_word input")
+            box.fill("Marcius")
+            box.press("Enter")
+            expect(page.get_by_text("Nearest words to “marcius”")).to_be_visible()
+            page.wait_for_function("() => { const gd = document.querySelector("
+                                   "'.st-key-explore_neighbours_chart .js-plotly-plot'); "
+                                   "return gd && gd.data && gd.data[0] && gd.data[0].y.length == 10; }")
+            neighbours = points(page, "explore_neighbours_chart", axis="y")
+            scores = points(page, "explore_neighbours_chart", axis="x")
+            assert len(neighbours) == 10 and "marcius" not in neighbours
+            assert scores == sorted(scores, reverse=True) and all(-1 <= s <= 1 for s in scores)
+            page.locator(".st-key-explore_map").scroll_into_view_if_needed()
+            snap(page, "explore")
+
+            # Clicking a point on the map shows that word's neighbours.
+            target = page.evaluate(  # the rightmost word: its pixel position (arrays may come base64-encoded)
+                "() => { const gd = document.querySelector('.st-key-explore_map .js-plotly-plot'); " + ARR_JS +
+                "const t = gd.data[0], xs = arr(t.x), ys = arr(t.y), fl = gd._fullLayout; "
+                "const r = gd.getBoundingClientRect(); let best = 0; "
+                "for (let i = 1; i < xs.length; i++) if (xs[i] > xs[best]) best = i; "
+                "return {x: r.left + fl.xaxis._offset + fl.xaxis.l2p(xs[best]), "
+                "y: r.top + fl.yaxis._offset + fl.yaxis.l2p(ys[best]), "
+                "word: t.hovertext[best].split('</b>')[0].replace('<b>', '')}; }")
+            page.mouse.move(target["x"], target["y"])
+            page.wait_for_timeout(300)
+            page.mouse.click(target["x"], target["y"])
+            expect(box).to_have_value(target["word"])
+            expect(page.get_by_text(f"Nearest words to “{target['word']}”")).to_be_visible()
+
+            # 4. Export: download the Projector vectors.tsv.
+            page.get_by_role("tab", name="Export").click()
+            with page.expect_download() as download:
+                page.locator(".st-key-export_vectors_tsv button").click()
+            target = ARTIFACTS / download.value.suggested_filename
+            download.value.save_as(target)
+            assert target.name.endswith("vectors.tsv")
+            rows = target.read_text(encoding="utf-8").splitlines()
+            assert len(rows) > 100 and all(len(r.split("\t")) == 50 for r in rows)
+            snap(page, "export")
+            assert not page.locator("[data-testid=stException]").count()
+        finally:
+            browser.close()
