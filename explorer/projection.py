@@ -284,8 +284,20 @@ class _EpochProgress:
         pass
 
 
+# One UMAP fit at a time in this process: numba's first compilation is not safe to run from two
+# threads at once (seen as a hang when the app's warm-up and a user's first map overlapped), and
+# each fit already uses every core.
+_UMAP_LOCK = threading.RLock()
+
+
 def _fit_umap(X: np.ndarray, dims: int, params: dict[str, Any], progress: ProgressFn | None,
               init: np.ndarray | None = None, learning_rate: float | None = None) -> np.ndarray:
+    with _UMAP_LOCK:
+        return _fit_umap_unlocked(X, dims, params, progress, init, learning_rate)
+
+
+def _fit_umap_unlocked(X: np.ndarray, dims: int, params: dict[str, Any], progress: ProgressFn | None,
+                       init: np.ndarray | None, learning_rate: float | None) -> np.ndarray:
     UMAP = import_umap()
     kw: dict[str, Any] = {"n_components": dims, "n_neighbors": params["n_neighbors"], "min_dist": params["min_dist"],
                           "metric": "cosine", "random_state": params["seed"], "low_memory": True, "verbose": False}

@@ -26,6 +26,7 @@ _slots_lock = threading.Lock()
 
 class TrainingJob:
     max_concurrent = 2  # trainings running at once in this process (all sessions)
+    keep_snapshots = 3  # newest epoch snapshots kept for the live map
     _running = 0
     _slot_freed = threading.Condition(_slots_lock)
 
@@ -37,7 +38,7 @@ class TrainingJob:
         self.error: str | None = None
         self.last: TrainEvent | None = None
         self.history: list[dict] = []
-        self.snapshots: list[tuple[int, np.ndarray]] = []  # (epoch, vectors of the top words)
+        self.snapshots: list[tuple[int, np.ndarray]] = []  # newest (epoch, vectors of the top words)
         self.info: dict = {}
         self.result = None
         self.started_at = time.time()
@@ -87,6 +88,7 @@ class TrainingJob:
                                      "epoch": ev.epoch})
             elif ev.kind == "epoch_end" and ev.snapshot is not None:
                 self.snapshots.append((ev.epoch, ev.snapshot))
+                del self.snapshots[:-self.keep_snapshots]  # a long run must not pile up copies
             if ev.kind != "start":
                 self.last = ev
 

@@ -122,7 +122,8 @@ def train(data, cfg: TrainConfig, on_event: EventCallback | None = None, cancel:
         elapsed = time.perf_counter() - t0
         frac = done_words / total_words
         wps = done_words * raw_per_word / elapsed if elapsed > 0 else 0.0
-        eta = elapsed * (1 - frac) / frac if frac > 0 else float("nan")
+        # The first steps carry start-up costs (compilation, caches): no estimate before 2 %.
+        eta = elapsed * (1 - frac) / frac if frac >= 0.02 else float("nan")
         return TrainEvent(kind, epoch=epoch, step=step, progress=frac, words_per_sec=wps, eta_s=eta,
                           lr=learning_rate(cfg, frac), elapsed_s=elapsed, **kw)
 
