@@ -91,12 +91,12 @@ class TFModel(_BaseModel):
         if cfg.optimizer == "sgd":
             self._step = tf.function(self._sgd_step, jit_compile=xla, reduce_retracing=True)
         else:
-            self._grads = tf.function(self._forward, jit_compile=xla, reduce_retracing=True)
+            self._grads = tf.function(self._adam_grads, jit_compile=xla, reduce_retracing=True)
             self._apply = tf.function(self._adam_apply, reduce_retracing=True)
             self._step = self._adam_step
 
     # -- the math -----------------------------------------------------------
-    def _forward(self, inputs, splits, targets, negatives, weight):
+    def _forward(self, inputs, splits, targets, negatives, weight, dense_out=True):
         """Loss per example and the gradients of the summed loss wrt the gathered rows."""
         tf = self.tf
         if self.cfg.cbow:
@@ -118,9 +118,11 @@ class TFModel(_BaseModel):
         loss = -tf.reduce_sum(tf.math.log_sigmoid(sign * logits) * mask, axis=1)
         dlogit = (tf.sigmoid(logits) - label) * mask  # d loss / d logit
         g_h = tf.einsum("nk,nkd->nd", dlogit, out)
-        g_out = dlogit[:, :, None] * h[:, None, :]
+        g_out = dlogit[:, :, None] * h[:, None, :] if dense_out else None
         # CBOW: like word2vec.c, every context word receives the full error of the mean.
         g_in = tf.gather(g_h, seg) if self.cfg.cbow else g_h
+        if not dense_out:  # Adam sums the output rows' gradients itself (see _adam_apply)
+            return loss, g_in, dlogit, h, ids
         return loss, g_in, tf.reshape(g_out, [-1, self.cfg.dim]), tf.reshape(ids, [-1])
 
     def _sgd_step(self, inputs, splits, targets, negatives, weight, lr):
@@ -135,16 +137,29 @@ class TFModel(_BaseModel):
         return tf.reduce_sum(loss)
 
     def _adam_step(self, inputs, splits, targets, negatives, weight, lr):
-        loss, g_in, g_out, out_ids = self._grads(inputs, splits, targets, negatives, weight)
-        self._apply(g_in, inputs, g_out, out_ids, self.tf.reduce_sum(weight), lr[0])
+        loss, g_in, dlogit, h, ids = self._grads(inputs, splits, targets, negatives, weight)
+        self._apply(g_in, inputs, dlogit, h, ids, self.tf.reduce_sum(weight), lr[0])
         return self.tf.reduce_sum(loss)
 
-    def _adam_apply(self, g_in, inputs, g_out, out_ids, n, lr):
+    def _adam_grads(self, inputs, splits, targets, negatives, weight):
+        return self._forward(inputs, splits, targets, negatives, weight, dense_out=False)
+
+    def _adam_apply(self, g_in, inputs, dlogit, h, ids, n, lr):
         """Adam on the mean loss of the batch, touching only the rows it used."""
-        n = self.tf.maximum(n, 1.0)
+        tf = self.tf
+        n = tf.maximum(n, 1.0)
         self.t.assign_add(1.0)
-        self._lazy_adam(self.w_in, self.slots[0], self.slots[1], g_in / n, inputs, lr)
-        self._lazy_adam(self.w_out, self.slots[2], self.slots[3], g_out / n, out_ids, lr)
+        rows, pos = tf.unique(inputs)
+        g = tf.math.unsorted_segment_sum(g_in, pos, tf.shape(rows)[0])
+        self._lazy_adam(self.w_in, self.slots[0], self.slots[1], g / n, rows, lr)
+        # Output rows: gradient of row u = sum over its occurrences (i, j) of dlogit[i, j] * h[i], i.e. a
+        # sparse [rows, batch] x dense [batch, dim] product; never materialises [batch, 1+k, dim].
+        rows, pos = tf.unique(tf.reshape(ids, [-1]))
+        example = tf.repeat(tf.range(tf.shape(ids)[0]), tf.shape(ids)[1])
+        coeff = tf.sparse.SparseTensor(tf.cast(tf.stack([pos, example], axis=1), tf.int64), tf.reshape(dlogit, [-1]),
+                                       tf.cast(tf.stack([tf.shape(rows)[0], tf.shape(ids)[0]]), tf.int64))
+        g = tf.sparse.sparse_dense_matmul(coeff, h)
+        self._lazy_adam(self.w_out, self.slots[2], self.slots[3], g / n, rows, lr)
 
     def _row_damping(self, var, idx):
         """Per-occurrence factor min(1, ROW_CAP / occurrences of the row in this batch).
@@ -157,17 +172,15 @@ class TFModel(_BaseModel):
         hits = tf.math.unsorted_segment_sum(tf.ones_like(idx, tf.float32), idx, tf.shape(var)[0])
         return tf.minimum(1.0, ROW_CAP / tf.gather(hits, idx))
 
-    def _lazy_adam(self, var, m, v, grad, idx, lr, b1=0.9, b2=0.999, eps=1e-7):
-        """Adam on the touched rows only (duplicate rows summed first)."""
+    def _lazy_adam(self, var, m, v, grad, rows, lr, b1=0.9, b2=0.999, eps=1e-7):
+        """Adam on the given (distinct) rows only; grad holds their summed gradients."""
         tf = self.tf
-        uniq, pos = tf.unique(idx)
-        g = tf.math.unsorted_segment_sum(grad, pos, tf.shape(uniq)[0])
-        m_new = b1 * tf.gather(m, uniq) + (1 - b1) * g
-        v_new = b2 * tf.gather(v, uniq) + (1 - b2) * g * g
-        m.scatter_update(tf.IndexedSlices(m_new, uniq))
-        v.scatter_update(tf.IndexedSlices(v_new, uniq))
+        m_new = b1 * tf.gather(m, rows) + (1 - b1) * grad
+        v_new = b2 * tf.gather(v, rows) + (1 - b2) * grad * grad
+        m.scatter_update(tf.IndexedSlices(m_new, rows))
+        v.scatter_update(tf.IndexedSlices(v_new, rows))
         step = lr * tf.sqrt(1 - b2 ** self.t) / (1 - b1 ** self.t)
-        var.scatter_sub(tf.IndexedSlices(step * m_new / (tf.sqrt(v_new) + eps), uniq))
+        var.scatter_sub(tf.IndexedSlices(step * m_new / (tf.sqrt(v_new) + eps), rows))
 
     # -- driver ---------------------------------------------------------------
     def step(self, batch: PairBatch, lr0: float, lr1: float) -> tuple[float, int]:
