@@ -1,6 +1,8 @@
 """Reading, standardising and encoding text."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trainer import ConfigError, CorpusError, TextSource, TrainConfig, prepare, scan_corpus, tokenize
 from trainer import corpus as corpus_mod
@@ -79,3 +81,22 @@ def test_errors_are_raised_before_training_and_name_the_parameter():
         prepare(["/nonexistent/file.txt"], TrainConfig())
     with pytest.raises(CorpusError, match="two words"):
         prepare(TextSource.from_text("\n".join(f"w{i % 9}" for i in range(200))), TrainConfig(min_count=1, negative=2))
+
+
+_text = st.lists(st.text(alphabet=st.sampled_from(list("ab cé'-\n\t.Ω1")), max_size=40), max_size=30).map("\n".join)
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=_text, max_len=st.integers(2, 6))
+def test_scan_agrees_with_tokenize_line_by_line(text, max_len):
+    lines = [tokenize(line) for line in text.split("\n")]
+    scan = scan_corpus([TextSource.from_text(text)], max_sentence_len=max_len)
+    assert scan.stats.tokens == sum(len(t) for t in lines)
+    assert scan.line_lengths.tolist() == [len(t) for t in lines if t]
+    assert all(0 < n <= max_len for n in scan.sentence_lengths)
+    assert int(scan.sentence_lengths.sum()) == scan.stats.tokens
+    words = [w for t in lines for w in t]
+    assert [scan.types[i] for i in scan.pids] == words
+    if words:
+        enc = scan.encode(scan.vocabulary(min_count=1))
+        assert enc.n_tokens == len(words) and enc.offsets[-1] == len(words)
