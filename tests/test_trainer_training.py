@@ -41,7 +41,8 @@ def test_native_kernel_is_built_here():
     dict(backend="native", cbow=True, lr=0.05),
     dict(backend="tf", cbow=True, lr=0.05),
     dict(backend="tf", optimizer="adam", lr=0.01, epochs=6),
-], ids=["sg-native", "sg-tf", "cbow-native", "cbow-tf", "sg-adam"])
+    dict(backend="tf", optimizer="adam", lr=0.01, epochs=6, cbow=True),
+], ids=["sg-native", "sg-tf", "cbow-native", "cbow-tf", "sg-adam", "cbow-adam"])
 def test_loss_falls_and_planted_groups_are_recovered(prepared, changes):
     if changes["backend"] == "native" and not HAVE_NATIVE:
         pytest.skip("native kernel unavailable")

@@ -77,7 +77,7 @@ class TFModel(_BaseModel):
     def __init__(self, vocab_size: int, cfg: TrainConfig, device: str, batch_size: int):
         super().__init__(vocab_size, cfg, device)
         tf = _tf()
-        self.tf, self.batch_size = tf, batch_size
+        self.tf, self.batch_size, self.vocab_size = tf, batch_size, vocab_size
         self.name = "tf-gpu" if "GPU" in device else "tf"
         if cfg.optimizer == "adam":
             with tf.device(device):
@@ -91,6 +91,7 @@ class TFModel(_BaseModel):
         if cfg.optimizer == "sgd":
             self._step = tf.function(self._sgd_step, jit_compile=xla, reduce_retracing=True)
         else:
+            self._unique = tf.function(self._unique_rows, reduce_retracing=True)
             self._grads = tf.function(self._adam_grads, jit_compile=xla, reduce_retracing=True)
             self._apply = tf.function(self._adam_apply, reduce_retracing=True)
             self._step = self._adam_step
@@ -137,29 +138,38 @@ class TFModel(_BaseModel):
         return tf.reduce_sum(loss)
 
     def _adam_step(self, inputs, splits, targets, negatives, weight, lr):
-        loss, g_in, dlogit, h, ids = self._grads(inputs, splits, targets, negatives, weight)
-        self._apply(g_in, inputs, dlogit, h, ids, self.tf.reduce_sum(weight), lr[0])
+        # Distinct rows first (tf.unique has a dynamic shape, so it stays outside XLA); the gradient
+        # math and the per-row sums then compile with XLA into buffers of a static size.
+        rows_in, pos_in, rows_out, pos_out = self._unique(inputs, targets, negatives)
+        loss, g_in, g_out = self._grads(inputs, splits, targets, negatives, weight, pos_in, pos_out)
+        self._apply(rows_in, g_in, rows_out, g_out, self.tf.reduce_sum(weight), lr[0])
         return self.tf.reduce_sum(loss)
 
-    def _adam_grads(self, inputs, splits, targets, negatives, weight):
-        return self._forward(inputs, splits, targets, negatives, weight, dense_out=False)
-
-    def _adam_apply(self, g_in, inputs, dlogit, h, ids, n, lr):
-        """Adam on the mean loss of the batch, touching only the rows it used."""
+    def _unique_rows(self, inputs, targets, negatives):
         tf = self.tf
-        n = tf.maximum(n, 1.0)
+        rows_in, pos_in = tf.unique(inputs)
+        rows_out, pos_out = tf.unique(tf.reshape(tf.concat([targets[:, None], negatives], axis=1), [-1]))
+        return rows_in, pos_in, rows_out, pos_out
+
+    def _adam_grads(self, inputs, splits, targets, negatives, weight, pos_in, pos_out):
+        """Loss and the summed gradient of each distinct row (row r of the result <-> rows_*[r])."""
+        tf = self.tf
+        loss, g_in, dlogit, h, ids = self._forward(inputs, splits, targets, negatives, weight, dense_out=False)
+        g_out = tf.reshape(dlogit[:, :, None] * h[:, None, :], [-1, self.cfg.dim])
+        return loss, self._segment_sum(g_in, pos_in), self._segment_sum(g_out, pos_out)
+
+    def _segment_sum(self, grad, pos):
+        # At most min(occurrences, vocabulary) distinct rows: a static bound when shapes are fixed.
+        n = grad.shape[0]
+        bound = min(n, self.vocab_size) if n is not None else self.tf.shape(grad)[0]
+        return self.tf.math.unsorted_segment_sum(grad, pos, bound)
+
+    def _adam_apply(self, rows_in, g_in, rows_out, g_out, n, lr):
+        """Adam on the mean loss of the batch, touching only the rows it used."""
+        n = self.tf.maximum(n, 1.0)
         self.t.assign_add(1.0)
-        rows, pos = tf.unique(inputs)
-        g = tf.math.unsorted_segment_sum(g_in, pos, tf.shape(rows)[0])
-        self._lazy_adam(self.w_in, self.slots[0], self.slots[1], g / n, rows, lr)
-        # Output rows: gradient of row u = sum over its occurrences (i, j) of dlogit[i, j] * h[i], i.e. a
-        # sparse [rows, batch] x dense [batch, dim] product; never materialises [batch, 1+k, dim].
-        rows, pos = tf.unique(tf.reshape(ids, [-1]))
-        example = tf.repeat(tf.range(tf.shape(ids)[0]), tf.shape(ids)[1])
-        coeff = tf.sparse.SparseTensor(tf.cast(tf.stack([pos, example], axis=1), tf.int64), tf.reshape(dlogit, [-1]),
-                                       tf.cast(tf.stack([tf.shape(rows)[0], tf.shape(ids)[0]]), tf.int64))
-        g = tf.sparse.sparse_dense_matmul(coeff, h)
-        self._lazy_adam(self.w_out, self.slots[2], self.slots[3], g / n, rows, lr)
+        self._lazy_adam(self.w_in, self.slots[0], self.slots[1], g_in[:len(rows_in)] / n, rows_in, lr)
+        self._lazy_adam(self.w_out, self.slots[2], self.slots[3], g_out[:len(rows_out)] / n, rows_out, lr)
 
     def _row_damping(self, var, idx):
         """Per-occurrence factor min(1, ROW_CAP / occurrences of the row in this batch).
