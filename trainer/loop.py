@@ -24,7 +24,6 @@ from .events import CancelToken, EventCallback, TrainEvent
 from .result import RunResult
 from .vocab import Vocabulary, keep_probabilities
 
-DataLike = "Prepared | CorpusScan | Sequence[TextSource | str | os.PathLike] | TextSource | str"
 
 
 @dataclass
