@@ -25,7 +25,6 @@ from .result import RunResult
 from .vocab import Vocabulary, keep_probabilities
 
 
-
 @dataclass
 class Prepared:
     """A scanned corpus with the vocabulary and ids for one config."""
