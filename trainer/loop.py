@@ -108,7 +108,8 @@ def train(data, cfg: TrainConfig, on_event: EventCallback | None = None, cancel:
     pipe = PairPipeline(corpus, vocab.counts, cfg, chunk_tokens=max(64, int(per_chunk / per_token)))
     total_words = cfg.epochs * corpus.n_tokens
     raw_per_word = prep.scan.stats.tokens / corpus.n_tokens  # report throughput in raw corpus words
-    emit(TrainEvent("start", info={**prep.summary(), "backend": model.name}))
+    summary = prep.summary()
+    emit(TrainEvent("start", info={**summary, "backend": model.name}))
 
     history: list[dict] = []
     epoch_losses: list[float] = []
@@ -152,7 +153,7 @@ def train(data, cfg: TrainConfig, on_event: EventCallback | None = None, cancel:
     result = RunResult(
         words=list(vocab.words), counts=vocab.counts.copy(), vectors=model.input_vectors(), config=cfg,
         output_vectors=model.output_vectors() if cfg.keep_output_vectors else None,
-        loss_history=history, epoch_losses=epoch_losses, corpus_stats=prep.summary(), partial=partial,
+        loss_history=history, epoch_losses=epoch_losses, corpus_stats=summary, partial=partial,
         epochs_completed=done_words / corpus.n_tokens, train_seconds=seconds, backend=model.name)
     emit(event("done", len(epoch_losses), loss=epoch_losses[-1] if epoch_losses else float("nan"), partial=partial))
     return result
