@@ -15,7 +15,15 @@ from typing import Any
 
 
 class ConfigError(ValueError):
-    """A parameter is outside its allowed range; the message names it."""
+    """A parameter is outside its allowed range or of the wrong type; the message names it.
+
+    `field`, `value` and `rule` say which parameter, what it was, and what is allowed, so a UI
+    can point at the widget without parsing the message (None for errors about the whole config).
+    """
+
+    def __init__(self, message: str, field: str | None = None, value: Any = None, rule: str | None = None):
+        super().__init__(message)
+        self.field, self.value, self.rule = field, value, rule
 
 
 @dataclass
@@ -53,7 +61,8 @@ class TrainConfig:
         """Raise ConfigError naming the first parameter outside its range."""
         def need(ok: bool, name: str, rule: str) -> None:
             if not ok:
-                raise ConfigError(f"{name}={getattr(self, name)!r} is not allowed: {rule}.")
+                value = getattr(self, name)
+                raise ConfigError(f"{name}={value!r} is not allowed: {rule}.", field=name, value=value, rule=rule)
 
         need(isinstance(self.dim, int) and 1 <= self.dim <= 4096, "dim", "use an integer from 1 to 4096")
         need(isinstance(self.window, int) and 1 <= self.window <= 100, "window", "use an integer from 1 to 100")

@@ -31,10 +31,15 @@ class TrainEvent:
     elapsed_s: float = 0.0  # seconds since training started
     partial: bool = False  # "done" after a cancel
     snapshot: np.ndarray | None = field(default=None, repr=False)  # [snapshot_top, dim] on epoch_end
+    probes: dict[str, list[tuple[str, float]]] | None = field(default=None, repr=False)  # epoch_end: probe word -> top neighbours
     info: dict = field(default_factory=dict)  # "start": vocab_size, tokens, pairs_per_epoch estimate, backend
 
 
 EventCallback = Callable[[TrainEvent], None]
+
+
+class TrainingCancelled(Exception):
+    """Raised by prepare()/train() when a stop arrives before any training step ran (e.g. during the scan)."""
 
 
 class CancelToken:
