@@ -10,12 +10,24 @@ Files are read in blocks (never whole, never as Python token lists): each block
 is lower-cased (optional) and tokenised with one regex; tokens become int32 ids
 of a provisional dictionary. Lines are sentences; a line longer than
 max_sentence_len tokens is split into chunks of that many tokens, never
-truncated; empty lines are skipped. Encoding: UTF-8 (a BOM is accepted), else
-cp1252, else latin-1, and the choice is reported per source.
+truncated; empty lines are skipped. Encoding (trainer.textdecode, shared with uploads
+and the data report): a BOM (UTF-8/16/32), else UTF-16 recognised by its NULs, else
+UTF-8, else cp1252, else latin-1; the choice is reported per source. A source whose
+head is mostly control characters (an image, a program...) is refused with
+BinaryInputError before anything is counted.
+
+What makes a word (strip_punctuation=True): a letter (Unicode L*) or number (N*:
+decimal digits, and also "²", "½", "Ⅻ") followed by letters, numbers and combining
+marks (M*, so Devanagari or Thai vowel signs stay inside their word), with single
+inner apostrophes or hyphens ("don't", "well-known"). Everything else separates
+words: spaces, punctuation, symbols and emoji, "_", invisible format characters
+(Cf: U+200D zero-width joiner, U+00AD soft hyphen, ...) and variation selectors
+(U+FE0F, category Mn but never part of a word), so "❤️" yields no word at all.
 """
 from __future__ import annotations
 
 import codecs
+import logging
 import os
 import re
 import sys
@@ -27,12 +39,20 @@ from pathlib import Path
 
 import numpy as np
 
+from . import textdecode
+
+logger = logging.getLogger(__name__)
+
 BLOCK_BYTES = 1 << 22  # 4 MiB of text per tokenisation step
-FALLBACK_ENCODINGS = ("cp1252", "latin-1")
+FALLBACK_ENCODINGS = textdecode.FALLBACK_ENCODINGS[1:]  # after UTF-8 (kept for callers of the old name)
 
 
 class CorpusError(ValueError):
     """The text cannot be used: unreadable, empty, or empty after filtering."""
+
+
+class BinaryInputError(CorpusError):
+    """The input is mostly control characters (see trainer.textdecode.binary_problem): not text."""
 
 
 @dataclass
@@ -68,24 +88,29 @@ class TextSource:
             for i in range(0, len(data), BLOCK_BYTES):
                 yield data[i:i + BLOCK_BYTES]
 
+    def head(self) -> bytes:
+        """The first textdecode.SNIFF_BYTES bytes (what BOM/UTF-16 sniffing and the binary rule look at)."""
+        out = b""
+        for chunk in self._raw_blocks():
+            out += chunk[: textdecode.SNIFF_BYTES - len(out)]
+            if len(out) >= textdecode.SNIFF_BYTES:
+                break
+        return out
+
     def detect_encoding(self) -> str:
-        """'utf-8', 'utf-8-sig' (BOM), or the first fallback that decodes every byte."""
+        """The codec to read this source with (see trainer.textdecode), e.g. 'utf-8', 'utf-16', 'cp1252'.
+
+        Raises BinaryInputError when the source is not text, so every reader refuses it the same way.
+        """
         if isinstance(self.data, str):
-            return "utf-8"
-        for enc in ("utf-8",) + FALLBACK_ENCODINGS:
-            dec = codecs.getincrementaldecoder(enc)()
-            try:
-                first = True
-                for chunk in self._raw_blocks():
-                    if first and enc == "utf-8" and chunk.startswith(codecs.BOM_UTF8):
-                        enc = "utf-8-sig"
-                    first = False
-                    dec.decode(chunk)
-                dec.decode(b"", final=True)
-                return enc
-            except UnicodeDecodeError:
-                continue
-        return "latin-1"  # unreachable: latin-1 decodes any byte
+            problem = textdecode.binary_problem(self.data[: textdecode.SNIFF_BYTES], self.name)
+            enc = "utf-8"
+        else:
+            enc = textdecode.detect_encoding(self._raw_blocks)
+            problem = textdecode.head_problem(self.head(), enc, self.name)
+        if problem:
+            raise BinaryInputError(problem)
+        return enc
 
     def text_blocks(self, encoding: str) -> Iterator[str]:
         """Decoded text in blocks that each end at a line break."""
@@ -105,18 +130,25 @@ class TextSource:
             yield carry + "\n"
 
 
-def _mark_ranges() -> str:
-    """Regex class body for every combining mark (Unicode category M*), so
-    words of scripts such as Devanagari or Thai are not cut at their vowel signs."""
+def _is_variation_selector(cp: int) -> bool:
+    """Category Mn, but they only pick a glyph style (emoji vs text), never part of a word."""
+    return 0xFE00 <= cp <= 0xFE0F or 0xE0100 <= cp <= 0xE01EF
+
+
+def _mark_ranges(lo: int, hi: int) -> str:
+    """Regex class body for every combining mark (Unicode category M*) in [lo, hi) except variation
+    selectors, so words of scripts such as Devanagari or Thai are not cut at their vowel signs."""
     ranges, start, prev = [], None, None
-    for cp in range(sys.maxunicode + 1):
-        if unicodedata.category(chr(cp)).startswith("M"):
+    for cp in range(lo, hi):
+        if unicodedata.category(chr(cp)).startswith("M") and not _is_variation_selector(cp):
             if start is None:
                 start = cp
             prev = cp
         elif start is not None:
             ranges.append((start, prev))
             start = None
+    if start is not None:
+        ranges.append((start, prev))
     return "".join(f"\\U{a:08x}-\\U{b:08x}" if a != b else f"\\U{a:08x}" for a, b in ranges)
 
 
@@ -124,13 +156,17 @@ def _mark_ranges() -> str:
 def token_pattern(strip_punctuation: bool) -> re.Pattern[str]:
     """The tokeniser: "\\n" (sentence end) or a token.
 
-    strip_punctuation=True: runs of letters/digits of any script (plus combining
-    marks), with inner apostrophes or hyphens kept ("don't", "well-known").
-    False: any run of non-space characters.
+    strip_punctuation=True: a word as defined in the module docstring (letters, numbers, then also
+    combining marks; inner apostrophes or hyphens kept). False: any run of non-space characters.
     """
     if not strip_punctuation:
         return re.compile(r"\n|[^\s]+")
-    word = rf"(?:[^\W_]|[{_mark_ranges()}])+"
+    # [^\W_] is exactly Unicode L* and N* (str.isalnum), matched by category: several times faster than a
+    # class of code-point ranges. Marks only follow, never start, a word. The marks class is split at the
+    # BMP: re checks a BMP-only class with one table lookup but an astral class range by range, so the
+    # astral ranges are only tried for astral characters (2x faster than one class on English text).
+    marks = rf"[{_mark_ranges(0, 0x10000)}]|(?=[\U00010000-\U0010ffff])[{_mark_ranges(0x10000, sys.maxunicode + 1)}]"
+    word = rf"[^\W_](?:[^\W_]|{marks})*"
     return re.compile(rf"\n|{word}(?:['\u2019\u2010-]{word})*")
 
 
