@@ -1,4 +1,4 @@
-"""ui.ingest: uploaded files -> text sources (pure logic; AppTest covers the widgets)."""
+"""trainer.ingest: uploaded files -> text sources (pure logic; AppTest covers the widgets)."""
 from __future__ import annotations
 
 import io
@@ -7,7 +7,7 @@ import zipfile
 import pytest
 
 from trainer import scan_corpus
-from ui.ingest import IngestError, csv_columns, ingest_uploads, read_zip, safe_name
+from trainer.ingest import IngestError, csv_columns, ingest_uploads, read_zip, safe_name
 
 
 def make_zip(members: dict[str, bytes]) -> bytes:

@@ -1,40 +1,66 @@
 """Uploaded files -> text sources on disk, with no Streamlit in sight (unit-tested on its own).
 
-    from ui.ingest import ingest_uploads
+    from trainer.ingest import ingest_uploads
     got = ingest_uploads([("a.txt", b"..."), ("texts.zip", zip_bytes), ("reviews.csv", csv_bytes)],
-                         dest=session_dir, csv_columns={"reviews.csv": "review"})
+                         dest=session_dir, csv_columns_chosen={"reviews.csv": "review"})
     got.sources      # [trainer.TextSource], each a file written under dest
     got.notes        # plain sentences about skipped members, chosen CSV columns, ...
     got.csv_choices  # {"reviews.csv": ["id", "review", ...]}: columns to offer in the UI
     got.csv_used     # {"reviews.csv": "review"}: the column read (the chosen one, else a guess)
     got.digest       # content hash of everything ingested: the corpus-scan cache key
 
-Accepted: .txt and .md files; .zip archives of .txt/.md files (path traversal rejected, total
-uncompressed size capped); .csv/.tsv files, of which one chosen text column is used (one row per line).
-Every problem is an IngestError (a ValueError) whose message says what to change.
+Accepted: .txt and .md files; .txt.gz/.md.gz files; .zip archives of .txt/.md files (path traversal
+rejected, nested archives skipped); .csv/.tsv files, of which one chosen text column is used (one row per
+line). Archives are decompressed as a stream straight to dest and stopped at max_unzipped bytes (all
+archives together), whatever their headers claim (trainer.archives). Every text goes through the same
+decoding and binary rule as the trainer (trainer.textdecode): a file that is not text is refused with the
+sentence the CLI and the data report use. Only dest is written to; a refused upload leaves no file behind.
+
+Every problem is an IngestError (a CorpusError, so a ValueError) whose message names the file and says what
+to change: ArchiveError / DamagedArchiveError (unreadable, unsafe or damaged archives), SizeLimitError (past
+the cap), BinaryUploadError (not text).
 """
 from __future__ import annotations
 
 import csv
 import hashlib
 import io
+import logging
+import os
 import re
-import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from trainer import TextSource
+from . import textdecode
+from .archives import (
+    MAX_ZIP_MEMBERS,
+    TEXT_SUFFIXES,
+    ArchiveError,
+    DamagedArchiveError,
+    IngestError,
+    SizeLimitError,
+    extract_member,
+    gunzip_to,
+    open_zip,
+    text_members,
+)
+from .corpus import BinaryInputError, TextSource
 
-TEXT_SUFFIXES = (".txt", ".md")
+logger = logging.getLogger(__name__)
+
+__all__ = ["ArchiveError", "BinaryUploadError", "DamagedArchiveError", "IngestError", "Ingested", "SizeLimitError",
+           "MAX_UNZIPPED_BYTES", "MAX_ZIP_MEMBERS", "TEXT_SUFFIXES", "TABLE_SUFFIXES", "UPLOAD_TYPES",
+           "content_digest", "csv_columns", "csv_text", "guess_text_column", "ingest_uploads", "read_zip",
+           "safe_name"]
+
 TABLE_SUFFIXES = (".csv", ".tsv")
-UPLOAD_TYPES = ["txt", "md", "zip", "csv", "tsv"]  # for st.file_uploader(type=...)
-MAX_UNZIPPED_BYTES = 500 * 1024**2  # all text members of all archives together
-MAX_ZIP_MEMBERS = 10_000
+UPLOAD_TYPES = ["txt", "md", "zip", "gz", "csv", "tsv"]  # for st.file_uploader(type=...)
+MAX_UNZIPPED_BYTES = 500 * 1024**2  # all text members of all archives (and .gz files) together
 
 
-class IngestError(ValueError):
-    """An upload cannot be used; the message is a sentence for the user."""
+class BinaryUploadError(IngestError, BinaryInputError):
+    """An upload is not text (trainer.textdecode.binary_problem); same sentence as the trainer's refusal."""
 
 
 @dataclass
@@ -65,77 +91,75 @@ def safe_name(name: str) -> str:
     return base[:80]
 
 
-def _write(dest: Path, display: str, data: bytes) -> TextSource:
-    """Store data once under dest (named by its hash) and return a source showing the original name."""
+def _store(dest: Path, display: str, fill: Callable[[io.BufferedWriter], object]) -> tuple[TextSource, str]:
+    """Write a text under dest via fill(file), streamed; name it by its hash; refuse it if it is not text.
+
+    Returns the source (showing the original name) and the content hash. A refused or failed write leaves
+    nothing behind in dest.
+    """
     dest.mkdir(parents=True, exist_ok=True)
-    path = dest / f"{hashlib.sha256(data).hexdigest()[:16]}-{safe_name(display)}"
-    if not path.exists():
-        tmp = path.with_suffix(path.suffix + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    return TextSource(name=display, path=path)
+    tmp = dest / f".part-{os.getpid()}-{hashlib.sha256(display.encode('utf-8', 'replace')).hexdigest()[:12]}"
+    h = hashlib.sha256()
+    try:
+        with open(tmp, "wb") as raw:
+            fill(_HashingWriter(raw, h))
+        src = TextSource(name=display, path=tmp)
+        try:
+            src.detect_encoding()  # the trainer's own check, so upload and training can never disagree
+        except BinaryInputError as e:
+            raise BinaryUploadError(str(e)) from None
+        digest = h.hexdigest()
+        path = dest / f"{digest[:16]}-{safe_name(display)}"
+        if path.exists():
+            tmp.unlink()
+        else:
+            tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return TextSource(name=display, path=path), digest
+
+
+class _HashingWriter(io.RawIOBase):
+    """A write-only file that hashes what passes through it."""
+
+    def __init__(self, out: io.BufferedWriter, h) -> None:
+        self.out, self.h = out, h
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b) -> int:
+        self.h.update(b)
+        return self.out.write(b)
 
 
 def read_zip(data: bytes, name: str, budget: int = MAX_UNZIPPED_BYTES) -> tuple[list[tuple[str, bytes]], list[str]]:
-    """(member name, bytes) of the .txt/.md members, and notes on what was skipped."""
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError):
-        raise IngestError(f"{name} is not a readable .zip archive; re-create it, or upload the text files "
-                          "themselves") from None
-    notes: list[str] = []
-    members: list[tuple[str, bytes]] = []
-    with zf:
-        infos = zf.infolist()
-        if len(infos) > MAX_ZIP_MEMBERS:
-            raise IngestError(f"{name} holds {len(infos):,} entries; the limit is {MAX_ZIP_MEMBERS:,}. "
-                              "Split it into smaller archives.")
-        for info in infos:
-            p = PurePosixPath(info.filename.replace("\\", "/"))
-            if info.filename.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", info.filename) or ".." in p.parts:
-                raise IngestError(f"{name} contains an unsafe path ({info.filename!r}) that points outside the "
-                                  "archive; re-create the archive from a normal folder")
-        skipped: list[str] = []
-        planned = 0
-        wanted = []
-        for info in infos:
-            p = PurePosixPath(info.filename.replace("\\", "/"))
-            if info.is_dir() or "__MACOSX" in p.parts or p.name.startswith("."):
-                continue
-            if p.suffix.lower() not in TEXT_SUFFIXES:
-                skipped.append(p.name)
-                continue
-            if info.flag_bits & 0x1:
-                raise IngestError(f"{name}: {p.name} is password-protected; upload an archive without a password")
-            planned += info.file_size
-            wanted.append((info, str(p)))
-        if planned > budget:
-            raise IngestError(f"{name} would unpack to {planned / 1e6:,.0f} MB of text; the limit is "
-                              f"{budget / 1e6:,.0f} MB. Upload a smaller archive.")
-        used = 0
+    """(member name, bytes) of the .txt/.md members, and notes on what was skipped (in memory, capped)."""
+    with open_zip(data, name) as zf:
+        wanted, skipped = text_members(zf, name, budget)
+        members, used = [], 0
         for info, member in wanted:
-            with zf.open(info) as f:  # read at most the budget: the sizes in the header may lie
-                blob = f.read(budget - used + 1)
-            used += len(blob)
-            if used > budget:
-                raise IngestError(f"{name} unpacks to more than {budget / 1e6:,.0f} MB of text (the limit); "
-                                  "upload a smaller archive")
-            members.append((member, blob))
-    if skipped:
-        shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
-        notes.append(f"{name}: skipped {len(skipped)} file(s) that are not .txt or .md ({shown}).")
+            buf = io.BytesIO()
+            used += extract_member(zf, info, name, member, buf, budget - used, data)
+            members.append((member, buf.getvalue()))
     if not members:
-        raise IngestError(f"{name} holds no .txt or .md files; put plain-text files in the archive")
-    return members, notes
+        raise ArchiveError(f"{name} holds no .txt or .md files; put plain-text files in the archive")
+    return members, _skipped_notes(name, skipped)
 
 
-def _decode(data: bytes) -> str:
-    for enc in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
+def _skipped_notes(name: str, skipped: list[str]) -> list[str]:
+    if not skipped:
+        return []
+    shown = ", ".join(skipped[:5]) + (f" and {len(skipped) - 5} more" if len(skipped) > 5 else "")
+    return [f"{name}: skipped {len(skipped)} file(s) that are not .txt or .md ({shown})."]
+
+
+def _decode(data: bytes, name: str) -> str:
+    problem = textdecode.bytes_problem(data, name)
+    if problem:
+        raise BinaryUploadError(problem)
+    return textdecode.decode_with_fallback(data)[0]
 
 
 def _reader(text: str, name: str) -> csv.reader:
@@ -153,7 +177,7 @@ def _reader(text: str, name: str) -> csv.reader:
 def csv_columns(data: bytes, name: str) -> list[str]:
     """The header row of a CSV/TSV file (empty names become 'column N')."""
     try:
-        header = next(_reader(_decode(data), name), None)
+        header = next(_reader(_decode(data, name), name), None)
     except csv.Error as e:
         raise IngestError(f"{name} is not a readable CSV file ({e}); save it again as CSV (comma-separated)") from None
     if not header or not any(h.strip() for h in header):
@@ -163,7 +187,7 @@ def csv_columns(data: bytes, name: str) -> list[str]:
 
 def guess_text_column(data: bytes, name: str, columns: list[str], sample_rows: int = 200) -> str:
     """The column with the longest average cell among the first rows: usually the text."""
-    reader = _reader(_decode(data), name)
+    reader = _reader(_decode(data, name), name)
     next(reader, None)
     totals = [0] * len(columns)
     try:
@@ -183,7 +207,7 @@ def csv_text(data: bytes, name: str, column: str) -> str:
     if column not in columns:
         raise IngestError(f"{name} has no column {column!r}; choose one of: {', '.join(columns)}")
     j = columns.index(column)
-    reader = _reader(_decode(data), name)
+    reader = _reader(_decode(data, name), name)
     next(reader, None)
     out = []
     try:
@@ -207,39 +231,74 @@ def ingest_uploads(uploads: Sequence[tuple[str, bytes]], dest: str | Path,
     if not uploads:
         raise IngestError("no files uploaded yet; drop .txt, .md, .zip or .csv files in the box")
     budget = max_unzipped
-    key_parts: list[tuple[str, bytes]] = []
+    key_parts: list[tuple[str, str]] = []
+
+    def add(display: str, fill: Callable[[io.BufferedWriter], object]) -> None:
+        src, digest = _store(dest, display, fill)
+        got.sources.append(src)
+        key_parts.append((display, digest))
+
     for name, data in uploads:
-        suffix = PurePosixPath(name.lower()).suffix
+        lower = name.lower()
+        suffix = PurePosixPath(lower).suffix
         if suffix in TEXT_SUFFIXES:
             if not data.strip():
                 got.notes.append(f"{name} is empty and was skipped.")
                 continue
-            got.sources.append(_write(dest, name, data))
-            key_parts.append((name, data))
+            add(name, lambda f, data=data: f.write(data))
+        elif suffix == ".gz" and PurePosixPath(lower[:-3]).suffix in TEXT_SUFFIXES:
+            used = [0]
+
+            def fill(f, data=data, name=name, used=used, budget=budget):
+                used[0] = gunzip_to(data, f, budget, name)
+            add(name, fill)
+            budget -= used[0]
+        elif suffix == ".gz":
+            raise IngestError(f"{name}: only compressed text files (.txt.gz or .md.gz) can be used; "
+                              "unpack it and upload the text files")
         elif suffix == ".zip":
-            members, notes = read_zip(data, name, budget)
-            budget -= sum(len(b) for _, b in members)
-            got.notes += notes
-            for member, blob in members:
-                if not blob.strip():
-                    got.notes.append(f"{name}: {member} is empty and was skipped.")
-                    continue
-                display = f"{name}/{member}"
-                got.sources.append(_write(dest, display, blob))
-                key_parts.append((display, blob))
+            budget = _add_zip(data, name, budget, add, got)
         elif suffix in TABLE_SUFFIXES:
-            columns = csv_columns(data, name)
-            got.csv_choices[name] = columns
-            column = chosen.get(name) if chosen.get(name) in columns else guess_text_column(data, name, columns)
-            got.csv_used[name] = column
-            text = csv_text(data, name, column).encode("utf-8")
-            display = f"{name} [{column}]"
-            got.sources.append(_write(dest, display, text))
-            key_parts.append((display, text))
+            text, column, encoding = _csv_source(data, name, chosen.get(name), got)
+            add(f"{name} [{column}]", lambda f, text=text, encoding=encoding: f.write(text.encode(encoding)))
             got.notes.append(f"{name}: using the column {column!r}, one row per line.")
         else:
             raise IngestError(f"{name}: this file type cannot be used; upload .txt, .md, .zip or .csv files")
     if not got.sources:
         raise IngestError("none of the uploaded files holds any text; check that they are not empty")
-    got.digest = content_digest(key_parts)
+    got.digest = content_digest([(n, d.encode("ascii")) for n, d in key_parts])
     return got
+
+
+def _add_zip(data: bytes, name: str, budget: int, add, got: Ingested) -> int:
+    """Stream every text member of one archive to dest; returns the budget left."""
+    with open_zip(data, name) as zf:
+        wanted, skipped = text_members(zf, name, budget)
+        got.notes += _skipped_notes(name, skipped)
+        for info, member in wanted:
+            if info.file_size == 0:
+                got.notes.append(f"{name}: {member} is empty and was skipped.")
+                continue
+            used = [0]
+
+            def fill(f, info=info, member=member, used=used, budget=budget):
+                used[0] = extract_member(zf, info, name, member, f, budget, data)
+            add(f"{name}/{member}", fill)
+            budget -= used[0]
+    if not wanted:
+        raise ArchiveError(f"{name} holds no .txt or .md files; put plain-text files in the archive")
+    return budget
+
+
+def _csv_source(data: bytes, name: str, chosen: str | None, got: Ingested) -> tuple[str, str, str]:
+    """(text of the column, column, encoding to store it in) for a CSV/TSV upload.
+
+    Text decoded by a guess (cp1252, latin-1) is stored in that encoding again, so the scan reports the same
+    encoding, and the same warning, as for the same text uploaded as .txt; Unicode texts are stored as UTF-8.
+    """
+    columns = csv_columns(data, name)
+    got.csv_choices[name] = columns
+    column = chosen if chosen in columns else guess_text_column(data, name, columns)
+    got.csv_used[name] = column
+    encoding = textdecode.decode_with_fallback(data)[1]
+    return csv_text(data, name, column), column, encoding if textdecode.is_guess(encoding) else "utf-8"

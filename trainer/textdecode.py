@@ -116,6 +116,11 @@ def decode_with_fallback(data: bytes) -> tuple[str, str]:
     return data.decode("latin-1"), "latin-1"  # pragma: no cover - latin-1 is the last candidate
 
 
+def is_guess(encoding: str) -> bool:
+    """True for the 8-bit fallbacks (cp1252, latin-1): a guess the user should confirm, unlike UTF-8/16/32."""
+    return not encoding.lower().replace("_", "-").startswith("utf")
+
+
 def decode_head(head: bytes, encoding: str) -> str:
     """The text of the first bytes of a file, which may end inside a character (that part is dropped)."""
     return codecs.getincrementaldecoder(encoding)(errors="replace").decode(head)

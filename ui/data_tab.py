@@ -11,6 +11,7 @@ import streamlit as st
 from explorer import zipf_figure
 from explorer.data_report import build_report
 from trainer import ConfigError, CorpusError, TextSource, TrainConfig
+from trainer.ingest import MAX_UNZIPPED_BYTES, UPLOAD_TYPES, IngestError, ingest_uploads
 
 from .common import (
     SAMPLE_LABEL,
@@ -23,7 +24,6 @@ from .common import (
     scan_with_progress,
     sentence,
 )
-from .ingest import MAX_UNZIPPED_BYTES, UPLOAD_TYPES, IngestError, ingest_uploads
 
 SOURCES = {"sample": f"{SAMPLE_LABEL} (1.1 MB)", "upload": "Upload files", "paste": "Paste text"}
 MAX_PASTE_CHARS = 5_000_000
