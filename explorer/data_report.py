@@ -21,11 +21,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from trainer import textdecode
+
 CHECK_BYTES = 16 * 1024**2  # raw-text checks read at most this much text (all sources together)
 LONG_LINE_CHARS = 10_000
 DUPLICATE_MIN_WORDS = 4  # shorter lines (headings, speaker names in plays) repeat naturally
 _MARKUP = re.compile(r"<[A-Za-z/!?][^<>\n]{0,500}>|&(?:[A-Za-z]{2,8}|#\d{1,6}|#x[0-9A-Fa-f]{1,6});")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f\ufffd]")
+_CONTROL = textdecode.CONTROL_CHARS  # the trainer's binary rule counts the same characters
 _NUMERIC = re.compile(r"[\d.,'\u2019:/-]*\d[\d.,'\u2019:/-]*")
 
 
@@ -33,7 +35,7 @@ _NUMERIC = re.compile(r"[\d.,'\u2019:/-]*\d[\d.,'\u2019:/-]*")
 class TextChecks:
     """What a raw read of the text found (only the first CHECK_BYTES are read)."""
     chars: int = 0
-    control_chars: int = 0  # NUL and other control characters (tab/newline excluded), and U+FFFD
+    control_chars: int = 0  # textdecode.CONTROL_CHARS: NUL, other C0/C1 controls (not tab/newline/ff), U+FFFD
     markup_chars: int = 0  # characters inside <tags> and &entities;
     nonempty_lines: int = 0
     checked_lines: int = 0  # lines of at least DUPLICATE_MIN_WORDS words (checked for duplicates)
@@ -173,9 +175,9 @@ def find_warnings(r: DataReport) -> list[str]:
     """Plain-language warnings about data that will probably train badly."""
     out: list[str] = []
     c = r.checks
-    if c is not None and c.chars and (c.control_chars > max(3, 0.001 * c.chars)):
-        out.append(f"This looks like a binary file rather than plain text: it holds {c.control_chars:,} control "
-                   "characters (such as NUL bytes). Export the document as plain text (.txt) and upload that.")
+    if c is not None and textdecode.is_binary(c.control_chars, c.chars):  # the rule training refuses by
+        names = ", ".join(s["name"] for s in r.sources[:3]) or "This text"
+        out.append(textdecode.binary_sentence(names, c.control_chars, c.chars) + ".")
     if r.tokens and r.numeric_share > 0.3:
         out.append(f"{r.numeric_share:.0%} of the tokens are numbers. word2vec learns from words; remove number "
                    "columns, IDs or tables first.")
@@ -202,7 +204,7 @@ def find_warnings(r: DataReport) -> list[str]:
     elif r.tokens and r.coverage < 0.5:
         out.append(f"Only {r.coverage:.0%} of the text is kept at 'Minimum count' {r.min_count}: most words "
                    "are rare. Lower the minimum count, or add more text.")
-    odd = [s for s in r.sources if s.get("encoding") not in ("utf-8", "utf-8-sig")]
+    odd = [s for s in r.sources if textdecode.is_guess(s.get("encoding", "utf-8"))]  # UTF-16/32 are no guess
     if odd:
         encs = ", ".join(sorted({s["encoding"] for s in odd}))
         out.append(f"Not valid UTF-8 (read as {encs}): {', '.join(s['name'] for s in odd[:5])}. If accented "

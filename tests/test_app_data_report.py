@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from explorer.data_report import build_report, check_text, line_histogram, zipf_points
 from trainer import TextSource, scan_corpus
+from trainer.corpus import BinaryInputError
 
 
 def report(text: str | bytes, min_count: int = 1):
@@ -30,7 +32,8 @@ def test_clean_text_has_only_the_small_corpus_warning(tiny_text):
 
 
 def test_suspicious_text_is_flagged():
-    assert any("binary" in w for w in report(b"abc\x00\x01\x02\x03 def\x00\n" * 40).warnings)
+    with pytest.raises(BinaryInputError, match="t.txt does not look like text"):  # refused, as training does
+        report(b"abc\x00\x01\x02\x03 def\x00\n" * 40)
     assert any("numbers" in w for w in report("12 345 6.7 8 the\n" * 40).warnings)
     assert any("markup" in w for w in report('<div class="x"><p>hi &amp; bye</p></div>\n' * 40).warnings)
     assert any("repeat an earlier line" in w for w in report("the same line again and again\n" * 40).warnings)
