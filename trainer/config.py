@@ -10,8 +10,12 @@ Field names follow gensim's Word2Vec where one exists (vector_size is `dim`).
 from __future__ import annotations
 
 import dataclasses
+import math
+import numbers
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 
 class ConfigError(ValueError):
@@ -58,35 +62,42 @@ class TrainConfig:
     keep_output_vectors: bool = False  # also return the output (context) embedding matrix
 
     def validate(self) -> TrainConfig:
-        """Raise ConfigError naming the first parameter outside its range."""
+        """Raise ConfigError naming the first parameter of the wrong type or outside its range.
+
+        Types first (so a range check never meets a str or None): int fields take int (not bool, not 3.0),
+        float fields take int or float (not bool, not "0.1"), and must be finite; bool fields take bool;
+        str fields must be one of their choices.
+        """
         def need(ok: bool, name: str, rule: str) -> None:
             if not ok:
                 value = getattr(self, name)
                 raise ConfigError(f"{name}={value!r} is not allowed: {rule}.", field=name, value=value, rule=rule)
 
-        need(isinstance(self.dim, int) and 1 <= self.dim <= 4096, "dim", "use an integer from 1 to 4096")
-        need(isinstance(self.window, int) and 1 <= self.window <= 100, "window", "use an integer from 1 to 100")
-        need(isinstance(self.negative, int) and 1 <= self.negative <= 100, "negative", "use an integer from 1 to 100")
+        for f in dataclasses.fields(self):
+            kind = _KINDS.get(f.name)
+            if kind is not None:
+                value = getattr(self, f.name)
+                need((value is None and f.name in _OPTIONAL) or _is_kind(value, kind), f.name,
+                     _KIND_RULES[kind] + (", or None" if f.name in _OPTIONAL else ""))
+        need(1 <= self.dim <= 4096, "dim", "use an integer from 1 to 4096")
+        need(1 <= self.window <= 100, "window", "use an integer from 1 to 100")
+        need(1 <= self.negative <= 100, "negative", "use an integer from 1 to 100")
         need(-2.0 <= self.ns_exponent <= 2.0, "ns_exponent", "use a number from -2 to 2 (word2vec uses 0.75)")
-        need(isinstance(self.min_count, int) and self.min_count >= 1, "min_count", "use an integer of at least 1")
-        need(self.max_vocab is None or (isinstance(self.max_vocab, int) and self.max_vocab >= 2),
-             "max_vocab", "use an integer of at least 2, or None for no cap")
+        need(self.min_count >= 1, "min_count", "use an integer of at least 1")
+        need(self.max_vocab is None or self.max_vocab >= 2, "max_vocab",
+             "use an integer of at least 2, or None for no cap")
         need(0.0 <= self.sample < 1.0, "sample", "use a number from 0 (off) up to 1, e.g. 1e-3 or 1e-5")
-        need(isinstance(self.epochs, int) and 1 <= self.epochs <= 1000, "epochs", "use an integer from 1 to 1000")
+        need(1 <= self.epochs <= 1000, "epochs", "use an integer from 1 to 1000")
         need(self.optimizer in ("sgd", "adam"), "optimizer", "choose 'sgd' or 'adam'")
         need(0.0 < self.lr <= 10.0, "lr", "use a positive number up to 10 (word2vec: 0.025 skip-gram, 0.05 CBOW)")
         need(0.0 <= self.min_lr <= self.lr, "min_lr", f"use a number from 0 to lr ({self.lr})")
-        need(isinstance(self.batch_size, int) and (self.batch_size == 0 or 16 <= self.batch_size <= 4_194_304),
+        need(self.batch_size == 0 or 16 <= self.batch_size <= 4_194_304,
              "batch_size", "use 0 (automatic) or an integer from 16 to 4194304")
-        need(isinstance(self.max_sentence_len, int) and self.max_sentence_len >= 2,
-             "max_sentence_len", "use an integer of at least 2")
-        need(isinstance(self.threads, int) and 0 <= self.threads <= 256, "threads", "use 0 (all cores) or 1..256")
+        need(self.max_sentence_len >= 2, "max_sentence_len", "use an integer of at least 2")
+        need(0 <= self.threads <= 256, "threads", "use 0 (all cores) or 1..256")
         need(self.backend in ("auto", "native", "tf"), "backend", "choose 'auto', 'native' or 'tf'")
-        need(isinstance(self.report_every, int) and self.report_every >= 1, "report_every",
-             "use an integer of at least 1")
-        need(isinstance(self.snapshot_top, int) and self.snapshot_top >= 0, "snapshot_top",
-             "use 0 (off) or a positive integer")
-        need(isinstance(self.seed, int), "seed", "use an integer")
+        need(self.report_every >= 1, "report_every", "use an integer of at least 1")
+        need(self.snapshot_top >= 0, "snapshot_top", "use 0 (off) or a positive integer")
         return self
 
     def replace(self, **changes: Any) -> TrainConfig:
@@ -104,6 +115,32 @@ class TrainConfig:
         """Inverse of to_dict; ignores keys this version does not know."""
         names = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in names})
+
+
+# The type of every field validate() checks; a field added without an entry here is range-checked only.
+_KINDS = {
+    "cbow": "bool", "dim": "int", "window": "int", "negative": "int", "ns_exponent": "float", "min_count": "int",
+    "max_vocab": "int", "sample": "float", "epochs": "int", "lr": "float", "min_lr": "float",
+    "batch_size": "int", "lowercase": "bool", "strip_punctuation": "bool", "max_sentence_len": "int",
+    "seed": "int", "deterministic": "bool", "threads": "int", "report_every": "int",
+    "snapshot_top": "int", "keep_output_vectors": "bool",
+}
+_OPTIONAL = {"max_vocab"}  # None allowed
+_KIND_RULES = {"int": "use a whole number (an int; not a bool, text or a float like 3.0)",
+               "float": "use a finite number (an int or float; not a bool or text)",
+               "bool": "use True or False"}  # str fields (optimizer, backend) are checked against their choices
+
+
+def _is_kind(value: Any, kind: str) -> bool:
+    """isinstance for the config's field kinds; bool is an int subclass in Python, so it is refused explicitly.
+    numpy scalars (np.int64 from a slider, np.float32) count as their Python kinds."""
+    if isinstance(value, (bool, np.bool_)):
+        return kind == "bool"
+    if kind == "int":
+        return isinstance(value, numbers.Integral)
+    if kind == "float":
+        return isinstance(value, numbers.Real) and math.isfinite(value)
+    return False
 
 
 PRESETS: dict[str, dict[str, Any]] = {
