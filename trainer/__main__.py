@@ -7,18 +7,27 @@
 DIR receives the run bundle (run.json, vocab.json, counts.npy, vectors.npy),
 vectors.txt (word2vec text format, for gensim) and the Embedding Projector's
 vectors.tsv / metadata.tsv. Ctrl-C stops early and still saves the model so far.
+
+Exit codes: 0 done; 2 a user error (bad flag or value, missing/unreadable/binary/empty input, unwritable
+--out), reported as ONE line "error: <sentence>" on stderr. Settings and input files are checked before
+TensorFlow is imported, so a mistake is reported in well under a second.
 """
 from __future__ import annotations
 
 import argparse
+import logging
 import math
+import os
 import sys
 import time
 from pathlib import Path
 
 from .config import PRESETS, ConfigError, preset
-from .corpus import CorpusError
+from .corpus import CorpusError, TextSource
 from .events import CancelToken, TrainEvent
+
+logger = logging.getLogger(__name__)
+USER_ERROR = 2  # argparse's own exit code for bad arguments
 
 # (flag, TrainConfig field, type, help) — flags follow gensim's names where one exists.
 FLAGS = [
@@ -41,8 +50,13 @@ FLAGS = [
 ]
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line like every other user error, not usage + error
+        self.exit(USER_ERROR, f"error: {message} (see python -m trainer --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="python -m trainer",
         description="Train word2vec (skip-gram or CBOW with negative sampling) on plain text files. "
                     "Each line is a sentence; text is lower-cased and punctuation stripped by default.",
@@ -92,6 +106,29 @@ class ProgressBar:
         self.stream.flush()
 
 
+def _fail(problem: object) -> int:
+    """Print a user error as one line on stderr and return the exit code."""
+    if isinstance(problem, OSError) and problem.strerror:
+        where = f"{problem.filename}: " if problem.filename else ""
+        problem = f"{where}{problem.strerror.lower()}"
+    line = " ".join(str(problem).split())
+    logger.info("user error: %s", line)
+    print(f"error: {line}", file=sys.stderr)
+    return USER_ERROR
+
+
+def _check_out(out: Path) -> Path:
+    """The output directory, refused before training if it cannot be one."""
+    if out.exists() and not out.is_dir():
+        raise CorpusError(f"--out {out} is an existing file; give a directory for the run")
+    parent = out
+    while not parent.exists():
+        parent = parent.parent
+    if not parent.is_dir() or not os.access(parent, os.W_OK | os.X_OK):
+        raise CorpusError(f"--out {out} cannot be created: {parent} is not a writable directory")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     overrides = {field: getattr(args, flag[2:].replace("-", "_")) for flag, field, _, _ in FLAGS}
@@ -104,29 +141,43 @@ def main(argv: list[str] | None = None) -> int:
         overrides["lowercase"] = False
     if args.keep_punctuation:
         overrides["strip_punctuation"] = False
+    try:  # everything a user can get wrong, before TensorFlow loads
+        cfg = preset(args.preset, **overrides)
+        sources = [TextSource.from_path(p) for p in args.corpus]
+        for src in sources:
+            src.detect_encoding()  # BinaryInputError for images, programs, archives...
+        out = _check_out(Path(args.out))
+    except (ConfigError, CorpusError, OSError) as e:
+        return _fail(e)
     from .loop import prepare, train  # imports TensorFlow lazily, after argument errors
     token = CancelToken()
     try:
-        cfg = preset(args.preset, **overrides)
-        prepared = prepare(args.corpus, cfg)
+        prepared = prepare(sources, cfg)
         try:
             result = train(prepared, cfg, on_event=None if args.quiet else ProgressBar(), cancel=token)
         except KeyboardInterrupt:  # pragma: no cover - interactive
             token.cancel()
             raise
     except (ConfigError, CorpusError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
-    out = Path(args.out)
-    result.save(out)
-    result.save_word2vec(out / "vectors.txt")
-    if args.binary:
-        result.save_word2vec(out / "vectors.bin", binary=True)
-    result.export_projector(out)
+        return _fail(e)
+    except OSError as e:  # an input file that vanished or became unreadable mid-run
+        return _fail(e)
+    try:
+        result.save(out)
+        result.save_word2vec(out / "vectors.txt")
+        if args.binary:
+            result.save_word2vec(out / "vectors.bin", binary=True)
+        result.export_projector(out)
+    except OSError as e:
+        return _fail(f"cannot write the run to {out}: {_fail_text(e)}")
     state = "PARTIAL (stopped early)" if result.partial else "done"
     print(f"{state}: {len(result.words):,} words x {result.vectors.shape[1]} dims in {result.train_seconds:.1f} s "
           f"-> {out}/ (run bundle, vectors.txt, vectors.tsv, metadata.tsv)", file=sys.stderr)
     return 0
+
+
+def _fail_text(e: OSError) -> str:
+    return (e.strerror or str(e)).lower()
 
 
 if __name__ == "__main__":

@@ -61,10 +61,15 @@ class TextSource:
     name: str
     path: Path | None = None
     data: bytes | str | None = None
+    # (file stamp, encoding) of the last detect_encoding(): the CLI checks sources before TensorFlow loads and the
+    # app's data report reads them again, so the full decoding pass runs once per file version, not per reader.
+    _detected: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def from_path(cls, path: str | os.PathLike) -> TextSource:
         p = Path(path)
+        if p.is_dir():
+            raise CorpusError(f"{p} is a folder; give the text files in it")
         if not p.is_file():
             raise CorpusError(f"{p}: no such file")
         return cls(name=p.name, path=p)
@@ -102,6 +107,12 @@ class TextSource:
 
         Raises BinaryInputError when the source is not text, so every reader refuses it the same way.
         """
+        stamp = None
+        if self.path is not None:
+            st = self.path.stat()
+            stamp = (st.st_size, st.st_mtime_ns)
+        if self._detected is not None and self._detected[0] == stamp:
+            return self._detected[1]
         if isinstance(self.data, str):
             problem = textdecode.binary_problem(self.data[: textdecode.SNIFF_BYTES], self.name)
             enc = "utf-8"
@@ -110,6 +121,7 @@ class TextSource:
             problem = textdecode.head_problem(self.head(), enc, self.name)
         if problem:
             raise BinaryInputError(problem)
+        self._detected = (stamp, enc)
         return enc
 
     def text_blocks(self, encoding: str) -> Iterator[str]:
