@@ -77,7 +77,7 @@ def test_bad_uploads_get_a_sentence_not_a_traceback():
     assert not at.exception
     assert any("unsafe path" in e.value for e in at.error)
     at.file_uploader(key="data_upload").set_value(("binary.txt", bytes(range(256)) * 40, "text/plain")).run()
-    assert not at.exception and any("binary.txt does not look like text" in e.value for e in at.error)
+    assert not at.exception and any("does not look like text" in e.value for e in at.error)
 
 
 def test_bad_setting_gets_a_sentence_and_blocks_start(tiny_text):

@@ -28,6 +28,7 @@ import io
 import logging
 import os
 import re
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -221,6 +222,21 @@ def csv_text(data: bytes, name: str, column: str) -> str:
     return "\n".join(out) + "\n"
 
 
+@dataclass
+class _Part:
+    """What one upload contributed: kept in a small memo so a Streamlit rerun does not unpack it again."""
+    sources: list[tuple[str, Path, str]] = field(default_factory=list)  # (display name, stored path, hash)
+    notes: list[str] = field(default_factory=list)
+    columns: list[str] | None = None  # CSV: the columns offered
+    column: str | None = None  # CSV: the column read
+    used: int = 0  # archive bytes unpacked, against the shared budget
+
+
+_MEMO: dict[tuple, _Part] = {}
+_MEMO_LOCK = threading.Lock()
+_MEMO_SIZE = 64
+
+
 def ingest_uploads(uploads: Sequence[tuple[str, bytes]], dest: str | Path,
                    csv_columns_chosen: dict[str, str] | None = None,
                    max_unzipped: int = MAX_UNZIPPED_BYTES) -> Ingested:
@@ -232,73 +248,85 @@ def ingest_uploads(uploads: Sequence[tuple[str, bytes]], dest: str | Path,
         raise IngestError("no files uploaded yet; drop .txt, .md, .zip or .csv files in the box")
     budget = max_unzipped
     key_parts: list[tuple[str, str]] = []
-
-    def add(display: str, fill: Callable[[io.BufferedWriter], object]) -> None:
-        src, digest = _store(dest, display, fill)
-        got.sources.append(src)
-        key_parts.append((display, digest))
-
     for name, data in uploads:
-        lower = name.lower()
-        suffix = PurePosixPath(lower).suffix
-        if suffix in TEXT_SUFFIXES:
-            if not data.strip():
-                got.notes.append(f"{name} is empty and was skipped.")
-                continue
-            add(name, lambda f, data=data: f.write(data))
-        elif suffix == ".gz" and PurePosixPath(lower[:-3]).suffix in TEXT_SUFFIXES:
-            used = [0]
-
-            def fill(f, data=data, name=name, used=used, budget=budget):
-                used[0] = gunzip_to(data, f, budget, name)
-            add(name, fill)
-            budget -= used[0]
-        elif suffix == ".gz":
-            raise IngestError(f"{name}: only compressed text files (.txt.gz or .md.gz) can be used; "
-                              "unpack it and upload the text files")
-        elif suffix == ".zip":
-            budget = _add_zip(data, name, budget, add, got)
-        elif suffix in TABLE_SUFFIXES:
-            text, column, encoding = _csv_source(data, name, chosen.get(name), got)
-            add(f"{name} [{column}]", lambda f, text=text, encoding=encoding: f.write(text.encode(encoding)))
-            got.notes.append(f"{name}: using the column {column!r}, one row per line.")
-        else:
-            raise IngestError(f"{name}: this file type cannot be used; upload .txt, .md, .zip or .csv files")
+        key = (str(dest), name, hashlib.sha256(data).hexdigest(), budget, chosen.get(name))
+        with _MEMO_LOCK:
+            part = _MEMO.get(key)
+        if part is None or not all(path.is_file() for _, path, _ in part.sources):
+            part = _ingest_one(name, data, dest, budget, chosen.get(name))
+            with _MEMO_LOCK:
+                _MEMO[key] = part
+                while len(_MEMO) > _MEMO_SIZE:
+                    _MEMO.pop(next(iter(_MEMO)))
+        budget -= part.used
+        got.sources += [TextSource(name=display, path=path) for display, path, _ in part.sources]
+        key_parts += [(display, digest) for display, _, digest in part.sources]
+        got.notes += part.notes
+        if part.columns is not None:
+            got.csv_choices[name], got.csv_used[name] = part.columns, part.column
     if not got.sources:
         raise IngestError("none of the uploaded files holds any text; check that they are not empty")
-    got.digest = content_digest([(n, d.encode("ascii")) for n, d in key_parts])
+    got.digest = content_digest([(display, digest.encode("ascii")) for display, digest in key_parts])
     return got
 
 
-def _add_zip(data: bytes, name: str, budget: int, add, got: Ingested) -> int:
-    """Stream every text member of one archive to dest; returns the budget left."""
+def _ingest_one(name: str, data: bytes, dest: Path, budget: int, chosen: str | None) -> _Part:
+    part = _Part()
+
+    def add(display: str, fill: Callable[[io.BufferedWriter], object]) -> None:
+        src, digest = _store(dest, display, fill)
+        part.sources.append((display, src.path, digest))
+
+    lower = name.lower()
+    suffix = PurePosixPath(lower).suffix
+    if suffix in TEXT_SUFFIXES:
+        if not data.strip():
+            part.notes.append(f"{name} is empty and was skipped.")
+        else:
+            add(name, lambda f: f.write(data))
+    elif suffix == ".gz" and PurePosixPath(lower[:-3]).suffix in TEXT_SUFFIXES:
+        def fill(f):
+            part.used = gunzip_to(data, f, budget, name)
+        add(name, fill)
+    elif suffix == ".gz":
+        raise IngestError(f"{name}: only compressed text files (.txt.gz or .md.gz) can be used; "
+                          "unpack it and upload the text files")
+    elif suffix == ".zip":
+        _add_zip(data, name, budget, add, part)
+    elif suffix in TABLE_SUFFIXES:
+        text, column, encoding = _csv_source(data, name, chosen, part)
+        add(f"{name} [{column}]", lambda f: f.write(text.encode(encoding)))
+        part.notes.append(f"{name}: using the column {column!r}, one row per line.")
+    else:
+        raise IngestError(f"{name}: this file type cannot be used; upload .txt, .md, .zip or .csv files")
+    return part
+
+
+def _add_zip(data: bytes, name: str, budget: int, add, part: _Part) -> None:
+    """Stream every text member of one archive to dest, counting the bytes against budget."""
     with open_zip(data, name) as zf:
         wanted, skipped = text_members(zf, name, budget)
-        got.notes += _skipped_notes(name, skipped)
+        part.notes += _skipped_notes(name, skipped)
         for info, member in wanted:
             if info.file_size == 0:
-                got.notes.append(f"{name}: {member} is empty and was skipped.")
+                part.notes.append(f"{name}: {member} is empty and was skipped.")
                 continue
-            used = [0]
 
-            def fill(f, info=info, member=member, used=used, budget=budget):
-                used[0] = extract_member(zf, info, name, member, f, budget, data)
+            def fill(f, info=info, member=member):
+                part.used += extract_member(zf, info, name, member, f, budget - part.used, data)
             add(f"{name}/{member}", fill)
-            budget -= used[0]
     if not wanted:
         raise ArchiveError(f"{name} holds no .txt or .md files; put plain-text files in the archive")
-    return budget
 
 
-def _csv_source(data: bytes, name: str, chosen: str | None, got: Ingested) -> tuple[str, str, str]:
+def _csv_source(data: bytes, name: str, chosen: str | None, part: _Part) -> tuple[str, str, str]:
     """(text of the column, column, encoding to store it in) for a CSV/TSV upload.
 
     Text decoded by a guess (cp1252, latin-1) is stored in that encoding again, so the scan reports the same
     encoding, and the same warning, as for the same text uploaded as .txt; Unicode texts are stored as UTF-8.
     """
     columns = csv_columns(data, name)
-    got.csv_choices[name] = columns
     column = chosen if chosen in columns else guess_text_column(data, name, columns)
-    got.csv_used[name] = column
+    part.columns, part.column = columns, column
     encoding = textdecode.decode_with_fallback(data)[1]
     return csv_text(data, name, column), column, encoding if textdecode.is_guess(encoding) else "utf-8"
