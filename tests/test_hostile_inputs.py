@@ -103,6 +103,24 @@ def test_app_stays_usable_after_a_damaged_zip(session):
     assert scan_corpus(got.sources).stats.tokens == len(tokenize(TEXT))
 
 
+def test_a_running_training_finishes_undisturbed_by_hostile_uploads(session):
+    """Refused uploads in the same session directory never touch the files a running job reads."""
+    from trainer import TrainingJob
+
+    got = ingest_uploads([("good.txt", (TEXT * 20).encode())], session)
+    stored = {p: p.read_bytes() for p in files_under(session)}
+    job = TrainingJob(got.sources, preset("quick demo", dim=8, epochs=3, min_count=1, backend="tf")).start()
+    hostile = [("a.zip", damaged_zip("bad_crc")), ("b.zip", damaged_zip("overrun")), ("c.zip", damaged_zip("method")),
+               ("bomb.txt.gz", gzip_bomb(8 * 1024**2)), ("photo.txt", BINARY_INPUTS["png"]()),
+               ("evil.zip", make_zip({"../x.txt": b"x\n"}))]
+    for name, data in hostile:
+        with pytest.raises(IngestError):
+            ingest_uploads([(name, data)], session, max_unzipped=1024**2)
+    assert job.join(120) and job.status == "done", job.view()["error"]
+    assert {p: p.read_bytes() for p in files_under(session)} == stored
+    assert set(job.result.words) == set(scan_corpus(got.sources).types)
+
+
 def test_not_a_zip_and_truncated_zip(session):
     assert "not a readable .zip" in refused(ArchiveError, lambda: ingest_uploads([("x.zip", b"PK\x03\x04 junk")],
                                                                                  session))

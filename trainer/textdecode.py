@@ -15,8 +15,9 @@ report and the CLI:
 3. Otherwise UTF-8, else cp1252 (Windows "ANSI", the usual non-UTF-8 text), else latin-1 (decodes anything).
 
 Then ONE rule decides whether the decoded head is text at all (`binary_problem`): if more than
-BINARY_SHARE of its characters are control characters (NUL and the other C0/C1 controls except tab, line
-breaks and form feed; U+FFFD from an undecodable byte), the input is refused with one sentence. Images,
+BINARY_SHARE of its characters (and at least MIN_CONTROL) are control characters (NUL and the other C0/C1
+controls except tab, line breaks and form feed; U+FFFD from an undecodable byte), the input is refused with
+one sentence. Images,
 executables, archives and PDF/Word files all land far above the threshold (random bytes: ~25%); real text,
 even with stray control characters, far below it.
 """
@@ -32,6 +33,7 @@ logger = logging.getLogger(__name__)
 FALLBACK_ENCODINGS = ("utf-8", "cp1252", "latin-1")  # tried in order when no BOM or NUL pattern decides
 SNIFF_BYTES = 64 * 1024  # the head that decides BOM-less UTF-16 and the binary rule
 BINARY_SHARE = 0.10  # more control characters than this share of the head -> not text
+MIN_CONTROL = 4  # ... and at least this many (a three-byte file with one ^Z is a tiny text, not a binary)
 # Why these: C0 controls except \t \n \v \f \r, DEL, C1 controls (only appear when latin-1 decoded bytes that
 # are invalid in UTF-8 and cp1252), and U+FFFD (a byte no decoder could read).
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
@@ -132,8 +134,8 @@ def control_share(text: str) -> tuple[int, int]:
 
 
 def is_binary(control_chars: int, chars: int) -> bool:
-    """THE rule: more than BINARY_SHARE of the characters are control characters."""
-    return chars > 0 and control_chars > BINARY_SHARE * chars
+    """THE rule: more than BINARY_SHARE of the characters (and at least MIN_CONTROL) are control characters."""
+    return control_chars >= MIN_CONTROL and control_chars > BINARY_SHARE * chars
 
 
 def binary_sentence(name: str, control_chars: int, chars: int) -> str:
