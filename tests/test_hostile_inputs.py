@@ -121,6 +121,17 @@ def test_a_running_training_finishes_undisturbed_by_hostile_uploads(session):
     assert set(job.result.words) == set(scan_corpus(got.sources).types)
 
 
+def test_blank_files_and_members_are_skipped_with_a_note(session):
+    blank16 = " \n\t\n".encode("utf-16")
+    got = ingest_uploads([("z.zip", make_zip({"a.txt": TEXT.encode(), "blank.txt": b" \n\t\n", "none.txt": b""})),
+                          ("w.txt", blank16)], session)
+    assert [s.name for s in got.sources] == ["z.zip/a.txt"]
+    assert {"z.zip/blank.txt is empty and was skipped.", "z.zip/none.txt is empty and was skipped.",
+            "w.txt is empty and was skipped."} <= set(got.notes)
+    assert files_under(session) == {got.sources[0].path}
+    assert "holds any text" in refused(IngestError, lambda: ingest_uploads([("e.txt", b" \n")], session))
+
+
 def test_not_a_zip_and_truncated_zip(session):
     assert "not a readable .zip" in refused(ArchiveError, lambda: ingest_uploads([("x.zip", b"PK\x03\x04 junk")],
                                                                                  session))

@@ -92,11 +92,11 @@ def safe_name(name: str) -> str:
     return base[:80]
 
 
-def _store(dest: Path, display: str, fill: Callable[[io.BufferedWriter], object]) -> tuple[TextSource, str]:
+def _store(dest: Path, display: str, fill: Callable[[io.BufferedWriter], object]) -> tuple[TextSource, str] | None:
     """Write a text under dest via fill(file), streamed; name it by its hash; refuse it if it is not text.
 
-    Returns the source (showing the original name) and the content hash. A refused or failed write leaves
-    nothing behind in dest.
+    Returns the source (showing the original name) and the content hash, or None for a blank text (only
+    whitespace). A refused, blank or failed write leaves nothing behind in dest.
     """
     dest.mkdir(parents=True, exist_ok=True)
     tmp = dest / f".part-{os.getpid()}-{hashlib.sha256(display.encode('utf-8', 'replace')).hexdigest()[:12]}"
@@ -106,9 +106,12 @@ def _store(dest: Path, display: str, fill: Callable[[io.BufferedWriter], object]
             fill(_HashingWriter(raw, h))
         src = TextSource(name=display, path=tmp)
         try:
-            src.detect_encoding()  # the trainer's own check, so upload and training can never disagree
+            encoding = src.detect_encoding()  # the trainer's own check: upload and training never disagree
         except BinaryInputError as e:
             raise BinaryUploadError(str(e)) from None
+        if tmp.stat().st_size <= textdecode.SNIFF_BYTES and not tmp.read_bytes().decode(encoding).strip():
+            tmp.unlink()
+            return None
         digest = h.hexdigest()
         path = dest / f"{digest[:16]}-{safe_name(display)}"
         if path.exists():
@@ -274,16 +277,16 @@ def _ingest_one(name: str, data: bytes, dest: Path, budget: int, chosen: str | N
     part = _Part()
 
     def add(display: str, fill: Callable[[io.BufferedWriter], object]) -> None:
-        src, digest = _store(dest, display, fill)
-        part.sources.append((display, src.path, digest))
+        stored = _store(dest, display, fill)
+        if stored is None:
+            part.notes.append(f"{display} is empty and was skipped.")
+        else:
+            part.sources.append((display, stored[0].path, stored[1]))
 
     lower = name.lower()
     suffix = PurePosixPath(lower).suffix
     if suffix in TEXT_SUFFIXES:
-        if not data.strip():
-            part.notes.append(f"{name} is empty and was skipped.")
-        else:
-            add(name, lambda f: f.write(data))
+        add(name, lambda f: f.write(data))
     elif suffix == ".gz" and PurePosixPath(lower[:-3]).suffix in TEXT_SUFFIXES:
         def fill(f):
             part.used = gunzip_to(data, f, budget, name)
@@ -308,9 +311,6 @@ def _add_zip(data: bytes, name: str, budget: int, add, part: _Part) -> None:
         wanted, skipped = text_members(zf, name, budget)
         part.notes += _skipped_notes(name, skipped)
         for info, member in wanted:
-            if info.file_size == 0:
-                part.notes.append(f"{name}: {member} is empty and was skipped.")
-                continue
 
             def fill(f, info=info, member=member):
                 part.used += extract_member(zf, info, name, member, f, budget - part.used, data)
