@@ -266,6 +266,12 @@ def test_bom_and_bomless_unicode_text_reads_as_words(session, variant):
     assert not any("Not valid UTF-8" in w for w in report.warnings)  # a BOM'd UTF-16 file is no guess
 
 
+def test_truncated_utf16_still_reads_as_its_words():
+    data = ("the cat sat on the mat\n" * 50).encode("utf-16")[:-1]  # odd length: the last unit is cut
+    scan = scan_corpus([TextSource.from_text(data, name="cut.txt")])
+    assert scan.stats.encodings == {"cut.txt": "utf-16"} and set(scan.types) == {"the", "cat", "sat", "on", "mat"}
+
+
 def test_cp1252_csv_gets_the_same_encoding_warning_as_txt(session):
     rows = ["café crème déjà vu “quoted” – dash"] * 40
     txt = ("\n".join(rows) + "\n").encode("cp1252")

@@ -129,7 +129,9 @@ class TextSource:
         if isinstance(self.data, str):
             pieces: Iterator[str] = (self.data[i:i + BLOCK_BYTES] for i in range(0, len(self.data), BLOCK_BYTES))
         else:
-            dec = codecs.getincrementaldecoder(encoding)()
+            # replace: a fallback encoding was checked on every byte already; a BOM'd text's damaged tail
+            # becomes U+FFFD instead of an exception halfway through a scan
+            dec = codecs.getincrementaldecoder(encoding)(errors="replace")
             pieces = (dec.decode(chunk) for chunk in self._raw_blocks())
         carry = ""
         for piece in pieces:

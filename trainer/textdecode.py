@@ -78,15 +78,11 @@ def sniff_encoding(head: bytes) -> str | None:
     return enc
 
 
-def candidate_encodings(head: bytes) -> tuple[str, ...]:
-    """Encodings to try in order: the sniffed one (if any) first, then the fallbacks."""
-    sniffed = sniff_encoding(head)
-    return ((sniffed,) if sniffed else ()) + FALLBACK_ENCODINGS
-
-
 def detect_encoding(blocks: Callable[[], Iterable[bytes]]) -> str:
-    """The first candidate encoding that decodes every block; blocks() is called once per attempt.
+    """The encoding to read a text with; blocks() yields its bytes and is called once per attempt.
 
+    A BOM or the UTF-16 NUL pattern is trusted without reading further (a damaged character later becomes
+    U+FFFD, which the binary rule counts); otherwise the first fallback that decodes every block wins.
     Streams: memory stays at one block whatever the size of the text.
     """
     head = b""
@@ -94,7 +90,10 @@ def detect_encoding(blocks: Callable[[], Iterable[bytes]]) -> str:
         head += chunk[: SNIFF_BYTES - len(head)]
         if len(head) >= SNIFF_BYTES:
             break
-    for enc in candidate_encodings(head):
+    sniffed = sniff_encoding(head)
+    if sniffed:
+        return sniffed
+    for enc in FALLBACK_ENCODINGS:
         if enc == "latin-1":
             return enc  # decodes any byte: no need to read the text again
         dec = codecs.getincrementaldecoder(enc)()
@@ -110,12 +109,8 @@ def detect_encoding(blocks: Callable[[], Iterable[bytes]]) -> str:
 
 def decode_with_fallback(data: bytes) -> tuple[str, str]:
     """(text, encoding) of in-memory bytes by the module's order of decisions; the BOM is dropped."""
-    for enc in candidate_encodings(data[:SNIFF_BYTES]):
-        try:
-            return data.decode(enc), enc
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1"), "latin-1"  # pragma: no cover - latin-1 is the last candidate
+    enc = detect_encoding(lambda: (data,))
+    return data.decode(enc, errors="replace"), enc
 
 
 def is_guess(encoding: str) -> bool:
