@@ -62,9 +62,9 @@ class SpillDir:
 
     @classmethod
     def create(cls, parent: str | os.PathLike | None = None) -> SpillDir:
-        if parent is not None:
-            Path(parent).mkdir(parents=True, exist_ok=True)
         try:
+            if parent is not None:
+                Path(parent).mkdir(parents=True, exist_ok=True)
             return cls(Path(tempfile.mkdtemp(prefix=PREFIX, dir=parent)))
         except OSError as e:
             raise _corpus_error(f"cannot create a temporary folder for the corpus in "

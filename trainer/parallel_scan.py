@@ -51,6 +51,7 @@ from .corpus import (
 logger = logging.getLogger(__name__)
 
 PARALLEL_MIN_BYTES = 8 << 20  # below this, starting workers costs more than it saves
+RANGE_BYTES = BLOCK_BYTES  # bytes per worker task
 SAFE_ENCODINGS = frozenset({"utf-8", "utf-8-sig", "cp1252", "latin-1", "ascii"})
 
 
@@ -65,8 +66,9 @@ def usable(src: TextSource, encoding: str, size: int, workers: int) -> bool:
     return workers > 1 and src.path is not None and size >= PARALLEL_MIN_BYTES and encoding in SAFE_ENCODINGS
 
 
-def byte_ranges(path, size: int, block: int = BLOCK_BYTES) -> list[tuple[int, int]]:
+def byte_ranges(path, size: int, block: int | None = None) -> list[tuple[int, int]]:
     """[start, end) ranges of about `block` bytes, each ending just after a b"\\n" (or at EOF)."""
+    block = block or RANGE_BYTES
     cuts = [0]
     with open(path, "rb") as f:
         pos = block
