@@ -138,6 +138,7 @@ def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, can
     # several batches per chunk. The native kernel takes any length, one chunk per call.
     per_chunk = model.batch_size * (1 if model.name == "native" else 4)
     pipe = PairPipeline(corpus, vocab.counts, cfg, chunk_tokens=max(64, int(per_chunk / per_token)))
+    corpus.release_pages()  # the chunk search read all sentence offsets
     total_words = cfg.epochs * corpus.n_tokens
     raw_per_word = prep.scan.stats.tokens / corpus.n_tokens  # report throughput in raw corpus words
     summary = prep.summary()
