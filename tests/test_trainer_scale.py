@@ -217,3 +217,21 @@ def test_spill_dir_creation_failure_is_a_corpus_error(tmp_path):
     blocker.write_text("x")
     with pytest.raises(CorpusError, match="temporary folder"):
         scan_corpus([TextSource.from_text(TEXT)], spill_dir=Path(blocker) / "sub", spill_threshold=0)
+
+
+def test_bench_scale_corpora_are_prefixes_of_one_seeded_stream(tmp_path):
+    from bench.scale import build_corpora
+    from trainer import tokenize
+    sample = tmp_path / "sample.txt"
+    sample.write_text(TEXT, encoding="utf-8")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = build_corpora(sample, (3_000, 20_000), tmp_path / "a")
+    b = build_corpora(sample, (20_000,), tmp_path / "b")
+    small, big = a
+    for c in a:
+        raw = c["raw"].read_text(encoding="utf-8")
+        assert c["words"] >= c["size"] and len(tokenize(raw)) == c["words"]
+        assert c["tok"].read_text(encoding="utf-8").split() == tokenize(raw)  # gensim sees the same tokens
+    assert big["raw"].read_text(encoding="utf-8").startswith(small["raw"].read_text(encoding="utf-8"))
+    assert b[0]["raw"].read_bytes() == big["raw"].read_bytes()  # fixed seed: the same corpus every time
