@@ -177,13 +177,36 @@ def run(sizes=SIZES, corpus: Path | str = SAMPLE, out_dir: Path | str = RESULTS,
                 r.update(size=c["size"], words=c["words"], tokenise_words_per_s=c["words"] / r["tokenise_s"],
                          train_words_per_s=c["words"] / r["train_loop_s"])
                 rows[who].append(sec.record(who, **r))
+    return summarise(sec, rows, out_dir, tokenise_at)
+
+
+def summarise(sec: Section, rows: dict[str, list[dict]], out_dir: Path | str, tokenise_at: int,
+              note: str | None = None) -> dict:
+    """Targets, note, plot and the section's result from the measured rows."""
     _targets(sec, rows, tokenise_at)
     png = plot(rows, Path(out_dir) / "scale.png")
     largest = max(r["words"] for r in rows["ours"])
     sec.note(f"largest corpus tested: {largest:,} words; 1 epoch; the box is shared by other jobs (see "
              "load_average per row): ratios within this run are what count")
+    if note:
+        sec.note(note)
     shown = str(png.relative_to(ROOT)) if png and png.is_relative_to(ROOT) else (str(png) if png else None)
     return sec.result(rows=rows, largest_words=largest, plot=shown)
+
+
+def from_log(log: Path | str, out_dir: Path | str, tokenise_at: int = TOKENISE_AT, note: str | None = None) -> dict:
+    """Rebuild the section from the JSON lines a run printed (e.g. a run stopped before its last child)."""
+    sec = Section("scale")
+    rows: dict[str, list[dict]] = {"ours": [], "gensim": []}
+    for line in Path(log).read_text(encoding="utf-8").splitlines():
+        rec = json.loads(line) if line.startswith("{") else {}
+        if rec.get("section") != "scale" or rec.get("measure") not in ("corpora", "ours", "gensim"):
+            continue
+        fields = {k: v for k, v in rec.items() if k not in ("section", "measure")}
+        r = sec.record(rec["measure"], **fields)
+        if rec["measure"] in rows:
+            rows[rec["measure"]].append(r)
+    return summarise(sec, rows, out_dir, tokenise_at, note)
 
 
 def _targets(sec: Section, rows: dict[str, list[dict]], tokenise_at: int) -> None:
@@ -232,11 +255,14 @@ if __name__ == "__main__":
     ap.add_argument("--tok")
     ap.add_argument("--sizes", default=",".join(str(s) for s in SIZES), help="comma-separated word counts")
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--from-log", type=Path, help="rebuild results and plot from a run's printed JSON lines")
+    ap.add_argument("--note", help="with --from-log: a note to add (e.g. why the run was stopped)")
     a = ap.parse_args()
     if a.child:
         print("RESULT " + json.dumps(_child(a.child, a.raw, a.tok)), flush=True)
     else:
         from .common import machine_info, write_result
-        result = run(sizes=[int(float(s)) for s in a.sizes.split(",")], out_dir=a.out)
+        result = from_log(a.from_log, a.out, note=a.note) if a.from_log else \
+            run(sizes=[int(float(s)) for s in a.sizes.split(",")], out_dir=a.out)
         result["machine"] = machine_info()
         print(write_result(result, a.out), file=sys.stderr)

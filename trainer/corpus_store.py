@@ -246,7 +246,7 @@ class ScanStore:
             p0, p1 = self.pid_bounds[b], self.pid_bounds[b + 1]
             s0, s1 = self.sentence_bounds[b], self.sentence_bounds[b + 1]
             yield np.asarray(pids[p0:p1]), np.asarray(sent[s0:s1])
-            if release and self.on_disk and b % 16 == 15:
+            if release and self.on_disk and b % 4 == 3:
                 release_pages(pids, sent)
         if release:
             release_pages(pids, sent)

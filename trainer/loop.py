@@ -116,11 +116,13 @@ def train(data, cfg: TrainConfig, on_event: EventCallback | None = None, cancel:
     try:
         return _train(prep, cfg, on_event, cancel)
     finally:
-        if owned and not isinstance(data, (Prepared, CorpusScan)):
-            prep.close()  # the scan was made here: its temp files go now, not at exit
+        if owned:  # what was made here goes now, not at exit: the encoded ids, and the scan unless it was given
+            prep.corpus.close()
+            if not isinstance(data, (Prepared, CorpusScan)):
+                prep.scan.close()
 
 
-RELEASE_EVERY = 1 << 24  # tokens between dropping a mapped corpus's pages from RSS (64 MB of ids)
+RELEASE_EVERY = 1 << 22  # tokens between dropping a mapped corpus's pages from RSS (16 MB of ids)
 
 
 def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, cancel: CancelToken | None) -> RunResult:
