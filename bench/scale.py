@@ -228,6 +228,24 @@ def _targets(sec: Section, rows: dict[str, list[dict]], tokenise_at: int) -> Non
                f"{at['tokenise_words_per_s']:,.0f} / {at['train_words_per_s']:,.0f} = {q:.2f}x", ">= 1.0x", q >= 1.0)
 
 
+def markdown_table(rows: dict[str, list[dict]]) -> str:
+    """The README's Scale table: corpus words -> tokenise s, train s, peak RSS, ours and gensim."""
+    out = ["| corpus words | ours tokenise s | ours train s | ours peak RSS MB (scan workers) "
+           "| gensim tokenise s | gensim train s | gensim peak RSS MB |", "|---|---|---|---|---|---|---|"]
+    sizes = sorted({r["size"] for v in rows.values() for r in v})
+    for size in sizes:
+        o = next((r for r in rows["ours"] if r["size"] == size), None)
+        g = next((r for r in rows["gensim"] if r["size"] == size), None)
+        words = (o or g)["words"]
+        oc = (f"{o['tokenise_s']:.1f} | {o['train_s']:.1f} | {o['peak_rss_mb']:.0f}"
+              + (f" (+{o['scan_workers_peak_rss_mb']:.0f})" if o.get("scan_workers_peak_rss_mb") else "")
+              if o else "not run | not run | not run")
+        gc = (f"{g['tokenise_s']:.1f} | {g['train_s']:.1f} | {g['peak_rss_mb']:.0f}" if g
+              else "not run | not run | not run")
+        out.append(f"| {words:,} | {oc} | {gc} |")
+    return "\n".join(out)
+
+
 COLOURS = {"ours": ("#1f77b4", "#9ecae1"), "gensim": ("#d62728", "#fcae91")}
 
 
@@ -266,3 +284,4 @@ if __name__ == "__main__":
             run(sizes=[int(float(s)) for s in a.sizes.split(",")], out_dir=a.out)
         result["machine"] = machine_info()
         print(write_result(result, a.out), file=sys.stderr)
+        print(markdown_table(result["rows"]))
