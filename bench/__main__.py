@@ -6,7 +6,8 @@
     python -m bench --device-name "1x H100"           # label for the GPU section when a GPU is visible
 
 Sections: throughput (ours vs gensim), tutorial (the TF tutorial's pipeline vs our preset),
-first_map (raw text to a drawn UMAP), growth (time and memory vs corpus size), explorer
+first_map (raw text to a drawn UMAP), growth (time and memory vs corpus size), scale (tokenise/train
+seconds and peak RSS at 1M/20M/100M words, bench/scale.py), explorer
 (bench/bench_explorer.py), gpu (section 1 on a GPU, or skipped). Each prints one JSON line
 per measurement and writes <out>/<section>.json (with machine info); at the end the targets
 table is printed and written to <out>/README-table.md. A failing section is reported and the
@@ -26,7 +27,7 @@ from .report import SECTION_ORDER, load_results, readme_table
 
 # Sizes for --quick: minutes instead of a quarter of an hour, same code paths.
 QUICK = {"throughput_lines": 8000, "tutorial_lines": 4000, "first_map_top": 500,
-         "growth_sizes": (50_000, 200_000)}
+         "growth_sizes": (50_000, 200_000), "scale_sizes": (50_000, 200_000)}
 
 
 def _explorer(quick: bool, out_dir: Path) -> dict:
@@ -47,7 +48,7 @@ def _explorer(quick: bool, out_dir: Path) -> dict:
 
 
 def run_section(name: str, quick: bool, tmp: Path, out_dir: Path, device_name: str | None) -> dict:
-    from . import first_map, gpu, growth, throughput, tutorial_pipeline
+    from . import first_map, gpu, growth, scale, throughput, tutorial_pipeline
     if name == "throughput":
         corpus = slice_corpus(SAMPLE, tmp / "tp.txt", QUICK["throughput_lines"]) if quick else SAMPLE
         return throughput.run(corpus, repeats=2 if quick else 5)
@@ -61,6 +62,9 @@ def run_section(name: str, quick: bool, tmp: Path, out_dir: Path, device_name: s
             sizes = QUICK["growth_sizes"]
             return growth.run(sizes=sizes, out_dir=out_dir, memory_pair=(sizes[0], sizes[-1]))
         return growth.run(out_dir=out_dir)
+    if name == "scale":
+        return scale.run(sizes=QUICK["scale_sizes"] if quick else scale.SIZES, out_dir=out_dir,
+                         tokenise_at=QUICK["scale_sizes"][-1] if quick else scale.TOKENISE_AT)
     if name == "explorer":
         return _explorer(quick, out_dir)
     if name == "gpu":

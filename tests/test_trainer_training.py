@@ -82,10 +82,17 @@ def test_deterministic_runs_are_identical(prepared, backend):
 
 
 def test_initialisation_matches_word2vec(prepared):
-    result = train(prepared.scan, BASE.replace(epochs=1, keep_output_vectors=True), cancel=_cancelled())
-    assert result.partial and result.epochs_completed == 0
-    assert np.all(np.abs(result.vectors) <= 0.5 / BASE.dim) and result.vectors.std() > 0
-    assert np.all(result.output_vectors == 0)
+    from trainer.model import make_model
+    model = make_model(len(prepared.vocab), BASE.replace(epochs=1))  # untrained (a stop before step 1 raises)
+    vectors, output = model.input_vectors(), model.output_vectors()
+    assert np.all(np.abs(vectors) <= 0.5 / BASE.dim) and vectors.std() > 0
+    assert np.all(output == 0)
+
+
+def test_stop_before_the_first_step_raises_training_cancelled(prepared):
+    from trainer.events import TrainingCancelled
+    with pytest.raises(TrainingCancelled):
+        train(prepared.scan, BASE.replace(epochs=1), cancel=_cancelled())
 
 
 def _cancelled() -> CancelToken:

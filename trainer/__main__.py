@@ -129,6 +129,12 @@ def _check_out(out: Path) -> Path:
     return out
 
 
+def _scan_line(fraction: float, message: str) -> None:
+    """Scan progress (trainer.corpus.ScanProgress: bytes, words/s, ETA) on one refreshed line."""
+    sys.stderr.write(f"\r{message} ")
+    sys.stderr.flush()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     overrides = {field: getattr(args, flag[2:].replace("-", "_")) for flag, field, _, _ in FLAGS}
@@ -152,7 +158,11 @@ def main(argv: list[str] | None = None) -> int:
     from .loop import prepare, train  # imports TensorFlow lazily, after argument errors
     token = CancelToken()
     try:
-        prepared = prepare(sources, cfg)
+        prepared = prepare(sources, cfg, progress=None if args.quiet else _scan_line, cancel=token)
+        if not args.quiet:
+            st = prepared.scan.stats
+            print(f"\rread {st.tokens:,} words in {st.scan_seconds:.1f} s ({st.scan_workers} process(es)"
+                  f"{', kept on disk' if prepared.corpus.on_disk else ''})" + " " * 30, file=sys.stderr)
         try:
             result = train(prepared, cfg, on_event=None if args.quiet else ProgressBar(), cancel=token)
         except KeyboardInterrupt:  # pragma: no cover - interactive

@@ -27,11 +27,14 @@ words: spaces, punctuation, symbols and emoji, "_", invisible format characters
 from __future__ import annotations
 
 import codecs
+import contextlib
 import logging
 import os
 import re
 import sys
+import time
 import unicodedata
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -40,6 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from . import textdecode
+from .corpus_store import ScanStore, SpillDir, finish, release_pages, writer
 
 logger = logging.getLogger(__name__)
 
@@ -202,6 +206,8 @@ class CorpusStats:
     types: int = 0  # distinct tokens
     sentences: int = 0  # non-empty lines after splitting long ones
     long_lines_split: int = 0  # lines longer than max_sentence_len
+    scan_workers: int = 1  # processes that tokenised (trainer.parallel_scan)
+    scan_seconds: float = 0.0
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -213,9 +219,19 @@ class CorpusStats:
 
 @dataclass
 class EncodedCorpus:
-    """In-vocabulary tokens as int32 ids; sentence k is ids[offsets[k]:offsets[k+1]]."""
+    """In-vocabulary tokens as int32 ids; sentence k is ids[offsets[k]:offsets[k+1]].
+
+    ids and offsets are in-memory arrays, or read-only np.memmap views of .npy files
+    in a temp dir (big corpora, see trainer.corpus_store); readers of a mapped corpus
+    call release_pages() now and then so its pages do not pile up in RSS; close()
+    deletes the files (also done when the object is collected or at exit).
+    """
     ids: np.ndarray  # int32 [n_tokens]
     offsets: np.ndarray  # int64 [n_sentences + 1]
+    files: tuple[Path, ...] = ()
+
+    def __post_init__(self) -> None:
+        self._finalizer = weakref.finalize(self, _unlink, self.files) if self.files else None
 
     @property
     def n_tokens(self) -> int:
@@ -225,31 +241,78 @@ class EncodedCorpus:
     def n_sentences(self) -> int:
         return int(self.offsets.shape[0] - 1)
 
+    @property
+    def on_disk(self) -> bool:
+        return bool(self.files)
+
+    def max_sentence_length(self, chunk: int = 1 << 20) -> int:
+        """Longest sentence, read in chunks (never a full-size temporary)."""
+        best = 0
+        for a in range(0, self.n_sentences, chunk):
+            part = np.asarray(self.offsets[a:a + chunk + 1])
+            if part.shape[0] > 1:
+                best = max(best, int(np.diff(part).max()))
+        release_pages(self.offsets)
+        return best
+
+    def release_pages(self) -> None:
+        release_pages(self.ids, self.offsets)
+
+    def close(self) -> None:
+        """Delete the backing files now (mapped arrays stay readable until dropped, on Linux)."""
+        if self._finalizer is not None:
+            self._finalizer()
+
+
+def _unlink(files: tuple[Path, ...]) -> None:
+    for f in files:
+        try:
+            f.unlink(missing_ok=True)
+        except OSError as e:
+            logger.warning("could not remove %s: %s", f, e)
+
 
 @dataclass
 class CorpusScan:
     """Every token of the corpus as provisional ids (first-seen order) plus counts.
 
     Tokens are kept per read block (blocks end at line ends), so encoding never
-    needs a second full-size copy of the corpus.
+    needs a second full-size copy of the corpus. A big corpus's blocks live on disk
+    (store.on_disk, see trainer.corpus_store); close() removes them.
     """
     types: list[str]  # provisional id -> token
     type_counts: np.ndarray  # int64 [n_types]
-    pid_blocks: list[np.ndarray]  # int32 provisional ids of every token, per block, in corpus order
-    sentence_blocks: list[np.ndarray]  # int32 tokens per sentence (after splitting), per block
-    line_lengths: np.ndarray  # int32 [n_nonempty_lines] tokens per non-empty line (before splitting)
+    store: ScanStore  # int32 provisional ids, sentence lengths (after splitting), line lengths
     stats: CorpusStats
     lowercase: bool = True
     strip_punctuation: bool = True
     max_sentence_len: int = 1000
 
     @property
+    def pid_blocks(self) -> list[np.ndarray]:
+        return [p for p, _ in self.store.blocks(release=False)]
+
+    @property
+    def sentence_blocks(self) -> list[np.ndarray]:
+        return [s for _, s in self.store.blocks(release=False)]
+
+    @property
     def pids(self) -> np.ndarray:
-        return np.concatenate(self.pid_blocks) if self.pid_blocks else np.zeros(0, np.int32)
+        return self.store.arrays["pids"]
 
     @property
     def sentence_lengths(self) -> np.ndarray:
-        return np.concatenate(self.sentence_blocks) if self.sentence_blocks else np.zeros(0, np.int32)
+        return self.store.arrays["sentences"]
+
+    @property
+    def line_lengths(self) -> np.ndarray:
+        """int32 tokens per non-empty line (before splitting)."""
+        return self.store.arrays["lines"]
+
+    def close(self) -> None:
+        """Delete this scan's temp files (and those of corpora encoded from it)."""
+        if self.store.spill is not None:
+            self.store.spill.close()
 
     def vocabulary(self, min_count: int = 5, max_vocab: int | None = None):
         from .vocab import Vocabulary
@@ -257,29 +320,32 @@ class CorpusScan:
 
     def encode(self, vocab) -> EncodedCorpus:
         """Map tokens to vocabulary ids, dropping out-of-vocabulary tokens and
-        sentences left empty. Peak extra memory: the output plus one block."""
+        sentences left empty. Peak extra memory: one block (plus the output when
+        the scan is in memory; a scan on disk writes the output to disk too)."""
         remap = np.full(len(self.types), -1, dtype=np.int32)
         for new_id, w in enumerate(vocab.words):
             remap[self._type_index[w]] = new_id
-        kept = [int(np.count_nonzero(remap[b] >= 0)) for b in self.pid_blocks]
-        ids = np.empty(sum(kept), dtype=np.int32)
-        lengths_out: list[np.ndarray] = []
-        pos = 0
-        for block, lengths, n_kept in zip(self.pid_blocks, self.sentence_blocks, kept):
+        spill = self.store.spill
+        tag = f"{id(vocab):x}-{time.monotonic_ns():x}"
+        ids_w = writer(spill, f"ids-{tag}.npy", np.int32)
+        off_w = writer(spill, f"offsets-{tag}.npy", np.int64)
+        off_w.append(np.zeros(1, np.int64))
+        total = 0
+        for block, lengths in self.store.blocks():
             if not len(block):
                 continue
             mapped = remap[block]
             keep = mapped >= 0
-            ids[pos:pos + n_kept] = mapped[keep]
-            pos += n_kept
+            ids_w.append(mapped[keep])
             starts = np.zeros(len(lengths), dtype=np.int64)
             np.cumsum(lengths[:-1], out=starts[1:])
-            per_sentence = np.add.reduceat(keep.astype(np.int32), starts)  # kept tokens per sentence
-            lengths_out.append(per_sentence[per_sentence > 0])
-        lengths_all = np.concatenate(lengths_out) if lengths_out else np.zeros(0, np.int64)
-        offsets = np.zeros(len(lengths_all) + 1, dtype=np.int64)
-        np.cumsum(lengths_all, out=offsets[1:])
-        return EncodedCorpus(ids=ids, offsets=offsets)
+            per_sentence = np.add.reduceat(keep.astype(np.int64), starts)  # kept tokens per sentence
+            ends = np.cumsum(per_sentence[per_sentence > 0]) + total
+            off_w.append(ends)
+            total = int(ends[-1]) if len(ends) else total
+        ids, offsets = finish(ids_w), finish(off_w)
+        files = (ids_w.path, off_w.path) if spill is not None else ()
+        return EncodedCorpus(ids=ids, offsets=offsets, files=files)
 
     @property
     def _type_index(self) -> dict[str, int]:
@@ -297,58 +363,172 @@ def _split_lengths(line_lengths: np.ndarray, max_len: int) -> np.ndarray:
     return out
 
 
+class TypeCounts:
+    """Occurrences per provisional id, grown as new types appear."""
+
+    def __init__(self) -> None:
+        self.counts = np.zeros(1024, dtype=np.int64)
+
+    def _grow(self, n: int) -> None:
+        if n > len(self.counts):
+            self.counts = np.concatenate([self.counts, np.zeros(max(n, 2 * len(self.counts)) - len(self.counts),
+                                                                np.int64)])
+
+    def add_tokens(self, tokens: np.ndarray) -> None:
+        bc = np.bincount(tokens)
+        self._grow(len(bc))
+        self.counts[:len(bc)] += bc
+
+    def add(self, ids: np.ndarray, values: np.ndarray) -> None:
+        """ids distinct (one block's types), values their counts."""
+        if len(ids):
+            self._grow(int(ids.max()) + 1)
+            self.counts[ids] += values
+
+    def result(self, n_types: int) -> np.ndarray:
+        self._grow(n_types)
+        return self.counts[:n_types].copy()
+
+
+@dataclass
+class ScannedBlock:
+    """One read block after tokenisation: what the scan stores and counts."""
+    tokens: np.ndarray  # int32 provisional ids (0-based words), corpus order
+    line_lengths: np.ndarray  # int32 tokens per non-empty line
+    n_lines: int  # all lines, empty ones included
+    n_empty: int
+    size: int  # bytes (or characters) of text read, for progress
+
+
+def block_token_ids(text: str, pattern: re.Pattern[str], index: dict[str, int]) -> np.ndarray:
+    """Ids of every token and line break ("\n" must be id 0) of text, adding new tokens to index."""
+    setdefault = index.setdefault
+    return np.fromiter((setdefault(t, len(index)) for t in pattern.findall(text)), dtype=np.int32)
+
+
+def split_block(arr: np.ndarray, size: int) -> ScannedBlock:
+    """Line structure of block_token_ids' output; real words are numbered from 0."""
+    is_nl = arr == 0
+    n_lines = int(is_nl.sum())
+    line_of = np.cumsum(is_nl) - is_nl  # line index of every token
+    lengths = np.bincount(line_of[~is_nl], minlength=n_lines)[:n_lines]
+    return ScannedBlock(tokens=arr[~is_nl] - 1, line_lengths=lengths[lengths > 0].astype(np.int32),
+                        n_lines=n_lines, n_empty=int((lengths == 0).sum()), size=size)
+
+
+def _serial_blocks(src: TextSource, enc: str, pattern, lowercase: bool, index: dict[str, int],
+                   counts: TypeCounts) -> Iterator[ScannedBlock]:
+    for block in src.text_blocks(enc):
+        size = len(block)  # characters: close enough to bytes for a progress bar
+        if lowercase:
+            block = block.lower()
+        blk = split_block(block_token_ids(block, pattern, index), size)
+        counts.add_tokens(blk.tokens)
+        yield blk
+
+
+@dataclass
+class ScanProgress:
+    """Where a scan is; its describe() is the message passed to progress(fraction, message)."""
+    source: str
+    done_bytes: int
+    total_bytes: int
+    words: int
+    elapsed_s: float
+
+    @property
+    def fraction(self) -> float:
+        return min(self.done_bytes / max(self.total_bytes, 1), 1.0)
+
+    @property
+    def words_per_s(self) -> float:
+        return self.words / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def eta_s(self) -> float:
+        rate = self.done_bytes / self.elapsed_s if self.elapsed_s > 0 else 0.0
+        return (self.total_bytes - self.done_bytes) / rate if rate > 0 else float("nan")
+
+    def describe(self) -> str:
+        mb = 2 ** 20
+        eta = self.eta_s
+        eta_txt = f"{int(eta) // 60}:{int(eta) % 60:02d}" if eta == eta else "--:--"
+        return (f"reading {self.source}: {self.done_bytes / mb:,.1f} of {self.total_bytes / mb:,.1f} MB, "
+                f"{self.words / 1e6:,.2f}M words, {self.words_per_s / 1e6:,.2f}M words/s, ETA {eta_txt}")
+
+
+SPILL_BYTES = 64 << 20  # text at least this big: scan blocks and encoded ids go to disk (memory stays flat)
+
+
 def scan_corpus(
     sources: list[TextSource],
     lowercase: bool = True,
     strip_punctuation: bool = True,
     max_sentence_len: int = 1000,
     progress: Callable[[float, str], None] | None = None,
+    *,
+    cancel=None,
+    workers: int | None = None,
+    spill_dir: str | os.PathLike | None = None,
+    spill_threshold: int = SPILL_BYTES,
 ) -> CorpusScan:
-    """Read every source once, tokenising and counting; see the module docstring."""
+    """Read every source once, tokenising and counting; see the module docstring.
+
+    progress(fraction, message) gets ScanProgress.describe() (bytes, words/s, ETA);
+    cancel (a CancelToken) stops between blocks with events.TrainingCancelled.
+    workers: processes for big files (None: all cores; 1: this thread only; see
+    trainer.parallel_scan). Text of spill_threshold bytes or more is kept on disk
+    in a new folder inside spill_dir (default: the system temp dir).
+    """
+    from . import parallel_scan
+    from .events import TrainingCancelled
     if not sources:
         raise CorpusError("no text given: add at least one file or some text")
     pattern = token_pattern(strip_punctuation)
     index: dict[str, int] = {"\n": 0}  # id 0 marks a line break
-    setdefault = index.setdefault
-    pid_blocks: list[np.ndarray] = []
-    sentence_blocks: list[np.ndarray] = []
-    line_len_blocks: list[np.ndarray] = []
-    counts = np.zeros(0, dtype=np.int64)
+    counts = TypeCounts()
     stats = CorpusStats()
-    total_bytes = sum(s.size_bytes() for s in sources) or 1
-    done_bytes = 0
-    for src in sources:
-        enc = src.detect_encoding()
-        stats.sources.append({"name": src.name, "bytes": src.size_bytes(), "encoding": enc})
-        for block in src.text_blocks(enc):
-            if lowercase:
-                block = block.lower()
-            arr = np.fromiter((setdefault(t, len(index)) for t in pattern.findall(block)), dtype=np.int32)
-            is_nl = arr == 0
-            n_lines = int(is_nl.sum())
-            line_of = np.cumsum(is_nl) - is_nl  # line index of every token
-            lengths = np.bincount(line_of[~is_nl], minlength=n_lines)[:n_lines]
-            stats.lines += n_lines
-            stats.empty_lines += int((lengths == 0).sum())
-            tokens = arr[~is_nl] - 1  # real words are numbered from 0
-            block_counts = np.bincount(tokens, minlength=len(index) - 1)
-            block_counts[:len(counts)] += counts
-            counts = block_counts
-            line_lengths = lengths[lengths > 0].astype(np.int32)
-            pid_blocks.append(tokens)
-            line_len_blocks.append(line_lengths)
-            sentence_blocks.append(_split_lengths(line_lengths, max_sentence_len))
-            done_bytes += len(block)  # characters: close enough to bytes for a progress bar
-            if progress:
-                progress(min(done_bytes / total_bytes, 1.0), f"reading {src.name}")
-        stats.bytes += src.size_bytes()
-    line_lengths = np.concatenate(line_len_blocks) if line_len_blocks else np.zeros(0, np.int32)
+    sizes = [s.size_bytes() for s in sources]
+    total_bytes = sum(sizes)
+    store = ScanStore(SpillDir.create(spill_dir) if total_bytes >= spill_threshold else None)
+    n_workers = parallel_scan.default_workers() if workers is None else max(1, int(workers))
+    t0, done, long_lines, last_report = time.perf_counter(), 0, 0, 0.0
+    try:
+        for src, size in zip(sources, sizes):
+            enc = src.detect_encoding()
+            stats.sources.append({"name": src.name, "bytes": size, "encoding": enc})
+            if parallel_scan.usable(src, enc, size, n_workers):
+                blocks = parallel_scan.scan_source(src, enc, lowercase, strip_punctuation, index, counts, n_workers)
+                stats.scan_workers = max(stats.scan_workers, n_workers)
+            else:
+                blocks = _serial_blocks(src, enc, pattern, lowercase, index, counts)
+            with contextlib.closing(blocks):
+                for blk in blocks:
+                    if cancel is not None and cancel.cancelled:
+                        raise TrainingCancelled(f"stopped while reading {src.name}")
+                    sentences = _split_lengths(blk.line_lengths, max_sentence_len)
+                    stats.lines += blk.n_lines
+                    stats.empty_lines += blk.n_empty
+                    stats.tokens += len(blk.tokens)
+                    stats.sentences += len(sentences)
+                    long_lines += int((blk.line_lengths > max_sentence_len).sum())
+                    store.add_block(blk.tokens, sentences, blk.line_lengths)
+                    done += blk.size
+                    now = time.perf_counter()
+                    if progress and (now - last_report >= 0.25 or done >= total_bytes):
+                        last_report = now
+                        p = ScanProgress(src.name, done, total_bytes, stats.tokens, now - t0)
+                        progress(p.fraction, p.describe())
+            stats.bytes += size
+        store.finish()
+    except BaseException:
+        store.discard()
+        raise
     types = list(index)[1:]
-    counts = np.concatenate([counts, np.zeros(len(types) - len(counts), np.int64)]).astype(np.int64)
-    stats.tokens = int(sum(len(b) for b in pid_blocks))
     stats.types = len(types)
-    stats.sentences = int(sum(len(b) for b in sentence_blocks))
-    stats.long_lines_split = int((line_lengths > max_sentence_len).sum())
-    return CorpusScan(types=types, type_counts=counts, pid_blocks=pid_blocks, sentence_blocks=sentence_blocks,
-                      line_lengths=line_lengths, stats=stats, lowercase=lowercase,
-                      strip_punctuation=strip_punctuation, max_sentence_len=max_sentence_len)
+    stats.long_lines_split = long_lines
+    stats.scan_seconds = time.perf_counter() - t0
+    logger.info("scanned %d tokens, %d types in %.1f s (%d worker(s), %s)", stats.tokens, stats.types,
+                stats.scan_seconds, stats.scan_workers, "on disk" if store.on_disk else "in memory")
+    return CorpusScan(types=types, type_counts=counts.result(len(types)), store=store, stats=stats,
+                      lowercase=lowercase, strip_punctuation=strip_punctuation, max_sentence_len=max_sentence_len)

@@ -31,7 +31,8 @@ class TrainEvent:
     elapsed_s: float = 0.0  # seconds since training started
     partial: bool = False  # "done" after a cancel
     snapshot: np.ndarray | None = field(default=None, repr=False)  # [snapshot_top, dim] on epoch_end
-    probes: dict[str, list[tuple[str, float]]] | None = field(default=None, repr=False)  # epoch_end: probe word -> top neighbours
+    # epoch_end with cfg.probe_words: probe word -> its top neighbours [(word, cosine)]
+    probes: dict[str, list[tuple[str, float]]] | None = field(default=None, repr=False)
     info: dict = field(default_factory=dict)  # "start": vocab_size, tokens, pairs_per_epoch estimate, backend
 
 

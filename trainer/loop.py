@@ -8,6 +8,10 @@
 `prepare()` does the checks and the corpus scan up front, so every config or
 input error is raised before any training starts; pass its result to train()
 to reuse it (the app scans an upload once and trains several times).
+Big corpora are scanned on all cores and kept on disk (trainer.corpus_store):
+call Prepared.close() (or CorpusScan.close()) when a run is deleted to remove
+the temp files at once; otherwise they go when collected or at exit. A cancel
+during the scan, or before the first training step, raises TrainingCancelled.
 """
 from __future__ import annotations
 
@@ -16,11 +20,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
 from .config import ConfigError, TrainConfig
 from .corpus import CorpusError, CorpusScan, EncodedCorpus, TextSource, scan_corpus
-from .events import CancelToken, EventCallback, TrainEvent
+from .events import CancelToken, EventCallback, TrainEvent, TrainingCancelled
 from .result import RunResult
 from .vocab import Vocabulary, keep_probabilities
 
@@ -43,6 +45,11 @@ class Prepared:
         kept = self.corpus.n_tokens * self.keep_rate()
         return int(kept if self.config.cbow else kept * (self.config.window + 1))
 
+    def close(self) -> None:
+        """Remove the scan's and the encoded corpus's temp files (big corpora only)."""
+        self.corpus.close()
+        self.scan.close()
+
     def summary(self) -> dict:
         s = self.scan.stats
         return {**s.to_dict(), "vocab_size": len(self.vocab), "training_tokens": self.corpus.n_tokens,
@@ -55,8 +62,13 @@ def _sources(data) -> list[TextSource]:
     return [d if isinstance(d, TextSource) else TextSource.from_path(d) for d in items]
 
 
-def prepare(data, cfg: TrainConfig, progress: Callable[[float, str], None] | None = None) -> Prepared:
-    """Validate cfg, scan the text (unless given a matching scan), build the vocabulary."""
+def prepare(data, cfg: TrainConfig, progress: Callable[[float, str], None] | None = None,
+            cancel: CancelToken | None = None, spill_dir: str | os.PathLike | None = None) -> Prepared:
+    """Validate cfg, scan the text (unless given a matching scan), build the vocabulary.
+
+    progress(fraction, message) reports the scan; cancel stops it (TrainingCancelled);
+    spill_dir is where a big corpus's temp files go (e.g. the session's temp dir).
+    """
     cfg.validate()
     if isinstance(data, Prepared):
         data = data.scan
@@ -66,7 +78,7 @@ def prepare(data, cfg: TrainConfig, progress: Callable[[float, str], None] | Non
         raise ConfigError("the corpus was scanned with other text settings (lowercase, strip_punctuation, "
                           "max_sentence_len); scan it again with these")
     scan = data if same_text else scan_corpus(_sources(data), cfg.lowercase, cfg.strip_punctuation,
-                                               cfg.max_sentence_len, progress)
+                                               cfg.max_sentence_len, progress, cancel=cancel, spill_dir=spill_dir)
     if scan.stats.tokens == 0:
         raise CorpusError("the text contains no words" + (" (only punctuation?)" if cfg.strip_punctuation else ""))
     vocab = scan.vocabulary(cfg.min_count, cfg.max_vocab)
@@ -77,8 +89,10 @@ def prepare(data, cfg: TrainConfig, progress: Callable[[float, str], None] | Non
             + (f", max_vocab={cfg.max_vocab}" if cfg.max_vocab else "")
             + f"; negative sampling with negative={cfg.negative} needs at least {cfg.negative + 1}. "
             f"Lower min_count (the most frequent word appears {top} times) or negative, or add more text.")
+    if cancel is not None and cancel.cancelled:
+        raise TrainingCancelled("stopped before training started")
     corpus = scan.encode(vocab)
-    if corpus.n_sentences == 0 or int(np.diff(corpus.offsets).max()) < 2:
+    if corpus.n_sentences == 0 or corpus.max_sentence_length() < 2:
         raise CorpusError("after dropping rare words no line has two words left, so there are no word pairs "
                           f"to learn from; lower min_count (now {cfg.min_count}) or add more text")
     return Prepared(scan=scan, vocab=vocab, corpus=corpus, config=cfg)
@@ -93,19 +107,40 @@ def learning_rate(cfg: TrainConfig, progress: float) -> float:
 
 def train(data, cfg: TrainConfig, on_event: EventCallback | None = None, cancel: CancelToken | None = None,
           progress: Callable[[float, str], None] | None = None) -> RunResult:
-    """Train and return a RunResult; a cancel returns the model so far, partial=True."""
+    """Train and return a RunResult; a cancel returns the model so far, partial=True.
+
+    A cancel before the first training step (e.g. during the scan) raises TrainingCancelled.
+    """
+    owned = not (isinstance(data, Prepared) and data.config == cfg)
+    prep = prepare(data, cfg, progress, cancel) if owned else data
+    try:
+        return _train(prep, cfg, on_event, cancel)
+    finally:
+        if owned:  # what was made here goes now, not at exit: the encoded ids, and the scan unless it was given
+            prep.corpus.close()
+            if not isinstance(data, (Prepared, CorpusScan)):
+                prep.scan.close()
+
+
+RELEASE_EVERY = 1 << 22  # tokens between dropping a mapped corpus's pages from RSS (16 MB of ids)
+
+
+def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, cancel: CancelToken | None) -> RunResult:
+    from .distributed import make_mirrored_model
     from .model import make_model
     from .pairs import PairPipeline
 
-    prep = prepare(data, cfg, progress) if not (isinstance(data, Prepared) and data.config == cfg) else data
+    if cancel is not None and cancel.cancelled:
+        raise TrainingCancelled("stopped before training started")
     emit = on_event or (lambda ev: None)
     vocab, corpus = prep.vocab, prep.corpus
-    model = make_model(len(vocab), cfg)
+    model = make_mirrored_model(len(vocab), cfg) or make_model(len(vocab), cfg)
     per_token = max(prep.keep_rate() * (1 if cfg.cbow else cfg.window + 1), 1e-3)
     # Fixed-shape (padded) TF steps waste the padding of each chunk's last batch: give them
     # several batches per chunk. The native kernel takes any length, one chunk per call.
     per_chunk = model.batch_size * (1 if model.name == "native" else 4)
     pipe = PairPipeline(corpus, vocab.counts, cfg, chunk_tokens=max(64, int(per_chunk / per_token)))
+    corpus.release_pages()  # the chunk search read all sentence offsets
     total_words = cfg.epochs * corpus.n_tokens
     raw_per_word = prep.scan.stats.tokens / corpus.n_tokens  # report throughput in raw corpus words
     summary = prep.summary()
@@ -113,7 +148,7 @@ def train(data, cfg: TrainConfig, on_event: EventCallback | None = None, cancel:
 
     history: list[dict] = []
     epoch_losses: list[float] = []
-    step, done_words, partial = 0, 0, False
+    step, done_words, partial, released = 0, 0, False, 0
     win_loss, win_n, ep_loss, ep_n = 0.0, 0, 0.0, 0
     t0 = time.perf_counter()
 
@@ -129,12 +164,17 @@ def train(data, cfg: TrainConfig, on_event: EventCallback | None = None, cancel:
     with pipe.prefetch(cfg.epochs, cancel) as batches:
         for b in batches:
             if cancel is not None and cancel.cancelled:
+                if step == 0:
+                    raise TrainingCancelled("stopped before the first training step")
                 partial = True
                 break
             loss_sum, n = model.step(b, learning_rate(cfg, b.word_start / total_words),
                                      learning_rate(cfg, b.word_end / total_words))
             step += 1
             done_words = b.word_end
+            if corpus.on_disk and done_words - released >= RELEASE_EVERY:
+                corpus.release_pages()  # mapped pages already trained on would otherwise pile up in RSS
+                released = done_words
             win_loss, win_n, ep_loss, ep_n = win_loss + loss_sum, win_n + n, ep_loss + loss_sum, ep_n + n
             if step % cfg.report_every == 0 and win_n:
                 ev = event("progress", b.epoch, loss=win_loss / win_n)
