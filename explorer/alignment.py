@@ -121,6 +121,9 @@ class Alignment:
 # ------------------------------------------------------------------ the pieces
 def shared_rows(vec_a: Vectors, vec_b: Vectors, max_words: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(rows in A, rows in B) of the words both hold, in A's order; the first `max_words` of them."""
+    if vec_a.words == vec_b.words:  # two runs on the same corpus and settings: nothing to match
+        rows = np.arange(len(vec_a) if max_words is None else min(len(vec_a), max_words), dtype=np.int64)
+        return rows, rows
     index_b = {w: j for j, w in enumerate(vec_b.words)}
     ra, rb = [], []
     for i, w in enumerate(vec_a.words):
@@ -133,14 +136,9 @@ def shared_rows(vec_a: Vectors, vec_b: Vectors, max_words: int | None = None) ->
     return np.asarray(ra, dtype=np.int64), np.asarray(rb, dtype=np.int64)
 
 
-def _unit(m: np.ndarray) -> np.ndarray:
-    norms = np.sqrt(np.einsum("ij,ij->i", m, m))[:, None]  # einsum: a few times faster than linalg.norm here
-    return m / np.where(norms > 0, norms, 1.0)
-
-
-def _prepare(m: np.ndarray, k: int | None) -> np.ndarray:
-    """Unit rows, centred; projected on the top-k principal axes when k is given (float64)."""
-    x = _unit(np.asarray(m, dtype=np.float64))
+def _prepare(unit: np.ndarray, k: int | None) -> np.ndarray:
+    """Unit rows centred (float64); projected on the top-k principal axes when k is given."""
+    x = np.array(unit, dtype=np.float64)
     x -= x.mean(axis=0)
     if k is None:
         return x
@@ -234,8 +232,10 @@ def align_runs(vec_a: Vectors, vec_b: Vectors, *, k: int | None = None, max_word
     if k is None and vec_a.dim != vec_b.dim:
         k = lo
         logger.info("dims differ (%d vs %d): aligning in a shared %d-dim PCA space", vec_a.dim, vec_b.dim, k)
-    a = _prepare(vec_a.matrix[ra], k)
-    b = _prepare(vec_b.matrix[rb], k)
+    ua = vec_a.unit[ra]  # Vectors caches its unit rows: the app pays the normalisation once per run
+    ub = vec_b.unit[rb]
+    a = _prepare(ua, k)
+    b = _prepare(ub, k)
     rot = procrustes_rotation(b, a)
     b_al = b @ rot
     # |b_i R| = |b_i|: the rotation keeps lengths, so no second normalisation pass is needed.
@@ -247,8 +247,6 @@ def align_runs(vec_a: Vectors, vec_b: Vectors, *, k: int | None = None, max_word
     cand = np.argsort(-distance, kind="stable")[: max(0, min(int(overlap_words), n))]
     if len(cand):
         # Each run's own cosine neighbours among the shared words (float32: half the matmul time).
-        ua = np.ascontiguousarray(vec_a.unit[ra])
-        ub = np.ascontiguousarray(vec_b.unit[rb])
         overlap[cand] = neighbour_overlap(ua, ub, cand, neighbours)
     order = rank_moved(distance, overlap)
 
