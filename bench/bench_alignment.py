@@ -64,9 +64,9 @@ def _time(fn, repeats: int) -> tuple[list[float], object]:
 
 
 def run(quick: bool = False, out_dir: Path | str = RESULTS, repeats: int | None = None,
-        emit=print_json) -> dict:
+        emit=print_json, words: int | None = None) -> dict:
     """Measure, write out_dir/alignment.json and return the section result (the bench harness calls this)."""
-    n = 10_000 if quick else WORDS
+    n = words or (10_000 if quick else WORDS)
     repeats = repeats or (2 if quick else 5)
     sec = Section("alignment", emit=emit)
     try:
@@ -100,7 +100,7 @@ def run(quick: bool = False, out_dir: Path | str = RESULTS, repeats: int | None 
     sec.record("aligned map figure (2,000 words + 50 movers)", median_s=round(statistics.median(t_fig), 3))
 
     sec.target(f"align + moved-most, {n:,} shared words x {DIM} dims (median of {repeats})", f"{med:.2f} s",
-               f"< {TARGET_S:.0f} s on 2 cores", passed=(med < TARGET_S) if not quick else None)
+               f"< {TARGET_S:.0f} s on 2 cores", passed=(med < TARGET_S) if n == WORDS else None)
     if cores and cores != 2:
         sec.note(f"measured with {cores} usable cores; the goal is for 2 (pin with taskset -c 0,1)")
     result = sec.result()
