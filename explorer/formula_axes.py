@@ -179,8 +179,10 @@ def project_formula(vec: Vectors, x: str | Formula, y: str | Formula, words: Seq
         zero = vec.sq_norms[rows] == 0
         unplaced += [(vec.words[i], "zero vector") for i in rows[zero]]
         rows = rows[~zero]
-    m = np.asarray(source[rows], dtype=np.float64)
-    xs, ys = m @ ax, m @ ay
+    xs, ys = np.empty(len(rows)), np.empty(len(rows))
+    for s in range(0, len(rows), 65_536):  # float64 in blocks: exact sums without a full float64 copy
+        m = np.asarray(source[rows[s:s + 65_536]], dtype=np.float64)
+        xs[s:s + 65_536], ys[s:s + 65_536] = m @ ax, m @ ay
     if unplaced:
         logger.info("formula axes: %d word(s) could not be placed", len(unplaced))
     out_x, out_y = xs.astype(np.float32), ys.astype(np.float32)
