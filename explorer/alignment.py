@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -212,12 +213,30 @@ def _frozen(x: np.ndarray, dtype=np.float32) -> np.ndarray:
 
 # ------------------------------------------------------------------ entry point
 def align_runs(vec_a: Vectors, vec_b: Vectors, *, k: int | None = None, max_words: int | None = None,
-               neighbours: int = 10, overlap_words: int = 500) -> Alignment:
+               neighbours: int = 10, overlap_words: int = 200) -> Alignment:
     """Align `vec_b` to `vec_a` (see the module docstring). AlignmentError when it cannot be done.
 
     k: dims of the shared PCA space (default: none when the dims agree, else min(dim_a, dim_b)).
     max_words: use only the first (most frequent in A) shared words. overlap_words: how many of the most-moved
     candidates get a neighbour overlap (all words when there are fewer)."""
+    with _one_blas_thread():
+        return _align(vec_a, vec_b, k, max_words, neighbours, overlap_words)
+
+
+def _one_blas_thread() -> AbstractContextManager:
+    """Single-threaded BLAS for the alignment. Its products are tall and thin ([n, k]^T [n, k]): split over
+    threads they gain little on an idle machine and lose 3-4x in CPU time when other jobs share the cores
+    (bench/bench_alignment.py, measured under load)."""
+    try:
+        from threadpoolctl import threadpool_limits  # installed with scikit-learn (a umap-learn dependency)
+    except ImportError:
+        logger.info("threadpoolctl is not installed: the alignment uses BLAS's default thread count")
+        return nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+def _align(vec_a: Vectors, vec_b: Vectors, k: int | None, max_words: int | None, neighbours: int,
+           overlap_words: int) -> Alignment:
     t0 = time.perf_counter()
     ra, rb = shared_rows(vec_a, vec_b, max_words)
     n = len(ra)

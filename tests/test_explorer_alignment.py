@@ -19,13 +19,15 @@ def test_procrustes_recovers_a_known_rotation():
     a = random_vectors(400, dim=20, seed=1)
     q = random_rotation(20, seed=2)
     b = Vectors(a.words, a.matrix.astype(np.float64) @ q, a.counts, name="rotated")
-    al = align_runs(a, b)
+    al = align_runs(a, b, overlap_words=400)
     # B = A Q, so the rotation that maps B back onto A is Q^T.
     np.testing.assert_allclose(al.rotation, q.T, atol=1e-5)
     np.testing.assert_allclose(al.b_aligned, al.a, atol=1e-5)
     assert float(al.distance.max()) < 1e-5
     assert al.space == "original" and al.dims == (20, 20, 20) and al.n == 400
     np.testing.assert_allclose(al.overlap, 1.0)  # rotation keeps every neighbour
+    default = align_runs(a, b)  # overlap only for the 200 most-moved candidates; NaN (not computed) elsewhere
+    assert int(np.isfinite(default.overlap).sum()) == 200 == default.info["overlap_words"]
 
 
 def test_procrustes_rotation_is_orthogonal_least_squares():
