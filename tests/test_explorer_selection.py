@@ -71,3 +71,14 @@ def test_colour_groups_and_mask():
     assert g1.mask(words).tolist() == [False, True, True, False, False]
     groups = colour_groups(words, {"first": g1, "second": g2})
     assert groups.tolist() == [OTHER, "first", "first", OTHER, "second"]  # the first group wins on overlap
+
+
+def test_streamlit_selection_state_objects():
+    # The exact types st.plotly_chart(on_select="rerun") returns (the library itself never imports streamlit).
+    from streamlit.elements.plotly_chart import PlotlySelectionState, PlotlyState
+
+    state = PlotlySelectionState({"points": [{"curve_number": 0, "point_number": 3, "point_index": 3,
+                                              "x": 0.1, "y": 0.2, "customdata": ["love"]}],
+                                  "point_indices": [3], "box": [{"x": [0, 1], "y": [0, 1]}], "lasso": []})
+    assert selection_from_event(PlotlyState({"selection": state})).words == ("love",)
+    assert selection_from_event(state).words == ("love",)
