@@ -8,6 +8,7 @@
     al.distance                                      # per word: cosine distance after alignment, 0..2
     al.overlap                                       # per word: Jaccard of top-10 neighbours (NaN = not computed)
     al.moved_most(20)                                # [MovedWord(word, distance, overlap, count_a, count_b)]
+    al.moved_most(20, min_count=20)                  # only words seen >= 20 times in both runs
     al.table(20)                                     # the same as a pandas DataFrame
     align_runs(vec_a, vec_b, k=50)                   # align in a shared 50-dim PCA space (also used when dims differ)
 
@@ -95,20 +96,30 @@ class Alignment:
                 f"Procrustes on unit-normalised, centred vectors); {self.only_a:,} words only in {self.name_a}, "
                 f"{self.only_b:,} only in {self.name_b}.")
 
-    def moved_most(self, n: int = 20) -> list[MovedWord]:
-        """The `n` words that moved most (see the module docstring for the ranking)."""
+    def moved_most(self, n: int = 20, min_count: int = 0) -> list[MovedWord]:
+        """The `n` words that moved most (see the module docstring for the ranking).
+
+        min_count: only words seen at least this often in both runs (where counts are known). Rare words move
+        a lot between any two runs (their vectors are mostly noise), so a UI usually wants e.g. 20."""
+        order = self.order
+        if min_count > 0:
+            ok = np.ones(self.n, dtype=bool)
+            for c in (self.counts_a, self.counts_b):
+                if c is not None:
+                    ok &= c >= min_count
+            order = order[ok[order]]
         out = []
-        for i in self.order[: max(0, int(n))]:
+        for i in order[: max(0, int(n))]:
             out.append(MovedWord(self.words[i], float(self.distance[i]), float(self.overlap[i]),
                                  None if self.counts_a is None else int(self.counts_a[i]),
                                  None if self.counts_b is None else int(self.counts_b[i])))
         return out
 
-    def table(self, n: int = 20) -> pd.DataFrame:
+    def table(self, n: int = 20, min_count: int = 0) -> pd.DataFrame:
         """moved-most as a DataFrame: rank, word, cosine distance, neighbour overlap, count in A, count in B."""
         import pandas as pd
 
-        rows = self.moved_most(n)
+        rows = self.moved_most(n, min_count)
         return pd.DataFrame({
             "rank": np.arange(1, len(rows) + 1),
             "word": [r.word for r in rows],
