@@ -8,7 +8,7 @@
     al.distance                                      # per word: cosine distance after alignment, 0..2
     al.overlap                                       # per word: Jaccard of top-10 neighbours (NaN = not computed)
     al.moved_most(20)                                # [MovedWord(word, distance, overlap, count_a, count_b)]
-    al.moved_most(20, min_count=20)                  # only words seen >= 20 times in both runs
+    align_runs(vec_a, vec_b, min_count=20).moved_most(20)   # rank only words seen >= 20 times in both runs
     al.table(20)                                     # the same as a pandas DataFrame
     align_runs(vec_a, vec_b, k=50)                   # align in a shared 50-dim PCA space (also used when dims differ)
 
@@ -72,7 +72,7 @@ class Alignment:
     rotation: np.ndarray  # float64 [k, k], orthogonal: b_aligned = b_processed @ rotation
     distance: np.ndarray  # float32 [n]: cosine distance after alignment
     overlap: np.ndarray  # float32 [n]: Jaccard of top-`neighbours` neighbours; NaN where not computed
-    order: np.ndarray  # int64 [n]: row indices, moved most first
+    order: np.ndarray  # int64 [n]: row indices, moved most first; ranked (eligible) words before the others
     name_a: str
     name_b: str
     dims: tuple[int, int, int]  # (dim of A, dim of B, dim of the shared space)
@@ -83,6 +83,8 @@ class Alignment:
     only_a: int = 0  # words of A missing from B
     only_b: int = 0
     seconds: float = 0.0
+    ranked: int = -1  # how many words are ranked (count >= min_count in both runs); the first `ranked` of order
+    min_count: int = 0
     info: dict = field(default_factory=dict)
 
     @property
@@ -96,18 +98,10 @@ class Alignment:
                 f"Procrustes on unit-normalised, centred vectors); {self.only_a:,} words only in {self.name_a}, "
                 f"{self.only_b:,} only in {self.name_b}.")
 
-    def moved_most(self, n: int = 20, min_count: int = 0) -> list[MovedWord]:
-        """The `n` words that moved most (see the module docstring for the ranking).
-
-        min_count: only words seen at least this often in both runs (where counts are known). Rare words move
-        a lot between any two runs (their vectors are mostly noise), so a UI usually wants e.g. 20."""
-        order = self.order
-        if min_count > 0:
-            ok = np.ones(self.n, dtype=bool)
-            for c in (self.counts_a, self.counts_b):
-                if c is not None:
-                    ok &= c >= min_count
-            order = order[ok[order]]
+    def moved_most(self, n: int = 20) -> list[MovedWord]:
+        """The `n` words that moved most (see the module docstring), among the ranked words (min_count)."""
+        ranked = self.n if self.ranked < 0 else self.ranked
+        order = self.order[:ranked]
         out = []
         for i in order[: max(0, int(n))]:
             out.append(MovedWord(self.words[i], float(self.distance[i]), float(self.overlap[i]),
@@ -115,11 +109,11 @@ class Alignment:
                                  None if self.counts_b is None else int(self.counts_b[i])))
         return out
 
-    def table(self, n: int = 20, min_count: int = 0) -> pd.DataFrame:
+    def table(self, n: int = 20) -> pd.DataFrame:
         """moved-most as a DataFrame: rank, word, cosine distance, neighbour overlap, count in A, count in B."""
         import pandas as pd
 
-        rows = self.moved_most(n, min_count)
+        rows = self.moved_most(n)
         return pd.DataFrame({
             "rank": np.arange(1, len(rows) + 1),
             "word": [r.word for r in rows],
@@ -224,14 +218,16 @@ def _frozen(x: np.ndarray, dtype=np.float32) -> np.ndarray:
 
 # ------------------------------------------------------------------ entry point
 def align_runs(vec_a: Vectors, vec_b: Vectors, *, k: int | None = None, max_words: int | None = None,
-               neighbours: int = 10, overlap_words: int = 200) -> Alignment:
+               neighbours: int = 10, overlap_words: int = 200, min_count: int = 0) -> Alignment:
     """Align `vec_b` to `vec_a` (see the module docstring). AlignmentError when it cannot be done.
 
     k: dims of the shared PCA space (default: none when the dims agree, else min(dim_a, dim_b)).
     max_words: use only the first (most frequent in A) shared words. overlap_words: how many of the most-moved
-    candidates get a neighbour overlap (all words when there are fewer)."""
+    candidates get a neighbour overlap (all words when there are fewer). min_count: rank only words seen at least
+    this often in both runs (where counts are known): rare words move a lot between any two runs, their vectors
+    being mostly noise, so a UI usually wants e.g. 20. Every shared word still takes part in the fit."""
     with _one_blas_thread():
-        return _align(vec_a, vec_b, k, max_words, neighbours, overlap_words)
+        return _align(vec_a, vec_b, k, max_words, neighbours, overlap_words, max(0, int(min_count)))
 
 
 def _one_blas_thread() -> AbstractContextManager:
@@ -247,7 +243,7 @@ def _one_blas_thread() -> AbstractContextManager:
 
 
 def _align(vec_a: Vectors, vec_b: Vectors, k: int | None, max_words: int | None, neighbours: int,
-           overlap_words: int) -> Alignment:
+           overlap_words: int, min_count: int) -> Alignment:
     t0 = time.perf_counter()
     ra, rb = shared_rows(vec_a, vec_b, max_words)
     n = len(ra)
@@ -273,12 +269,18 @@ def _align(vec_a: Vectors, vec_b: Vectors, k: int | None, max_words: int | None,
     cos = np.einsum("ij,ij->i", a, b_al) / np.maximum(na * nb, 1e-30)
     distance = (1.0 - np.clip(cos, -1.0, 1.0)).astype(np.float32)
 
+    eligible = np.ones(n, dtype=bool)
+    for vec, rows in ((vec_a, ra), (vec_b, rb)):
+        if min_count > 0 and vec.counts is not None:
+            eligible &= vec.counts[rows] >= min_count
     overlap = np.full(n, np.nan, dtype=np.float32)
-    cand = np.argsort(-distance, kind="stable")[: max(0, min(int(overlap_words), n))]
+    by_distance = np.argsort(-distance, kind="stable")
+    cand = by_distance[eligible[by_distance]][: max(0, int(overlap_words))]
     if len(cand):
         # Each run's own cosine neighbours among the shared words (float32: half the matmul time).
         overlap[cand] = neighbour_overlap(ua, ub, cand, neighbours)
     order = rank_moved(distance, overlap)
+    order = np.concatenate([order[eligible[order]], order[~eligible[order]]])  # ranked words first
 
     words = tuple(vec_a.words[i] for i in ra)
     ca = None if vec_a.counts is None else _frozen(vec_a.counts[ra], np.int64)
@@ -291,4 +293,5 @@ def _align(vec_a: Vectors, vec_b: Vectors, k: int | None, max_words: int | None,
                      space="original" if k is None else f"pca-{k}", neighbours=neighbours, counts_a=ca,
                      counts_b=cb, only_a=len(vec_a) - n if max_words is None else 0,
                      only_b=len(vec_b) - n if max_words is None else 0, seconds=seconds,
+                     ranked=int(eligible.sum()), min_count=min_count,
                      info={"overlap_words": int(len(cand)), "mean_distance": float(distance.mean())})

@@ -58,8 +58,12 @@ def test_planted_swaps_rank_first():
     floor = int(a.counts[120])  # only words at least as frequent as w120 qualify
     qualifying = {w for w in moved if a.count(w) >= floor}
     assert {"w7", "w40", "w120"} <= qualifying
-    frequent = al.moved_most(len(qualifying), min_count=floor)
-    assert {m.word for m in frequent} == qualifying and all(m.count_a >= floor for m in frequent)
+    al_min = align_runs(a, b, min_count=floor)
+    assert {m.word for m in al_min.moved_most(len(qualifying))} == qualifying
+    assert al_min.ranked == int((a.counts >= floor).sum()) < 600
+    everyone = al_min.moved_most(10_000)  # never a word below min_count, however long the list
+    assert len(everyone) == al_min.ranked and all(m.count_a >= floor for m in everyone)
+    assert np.isfinite([m.overlap for m in everyone[:200]]).all()  # overlap spent on ranked words only
     table = al.table(6)
     assert list(table["word"]) == [t.word for t in top] and list(table["rank"]) == [1, 2, 3, 4, 5, 6]
     assert "shared words" in al.describe()
