@@ -21,12 +21,13 @@ distance of a word is 1 - cos(a_i, b_i R) between these processed vectors.
 
 Neighbour overlap: each run's top-10 neighbours of a word (cosine on the run's own unit vectors, among the shared
 words) compared as sets, |A & B| / |A | B|. Rotation-free, so it needs no alignment. Exact, with batched matrix
-products; computing it for every one of 50k words would take minutes, so it is computed for the `overlap_words`
+products; computing it for every one of 50k words would take a minute or more, so it is computed for the `overlap_words`
 words with the largest distance (the candidates for the moved-most list) and is NaN elsewhere.
 
-Ranking (moved most first): cosine distance, descending, where distances within `TIE` (0.001) of each other
-count as tied; among tied words the lower overlap ranks as moved more. 50k shared words x 100 dims take well
-under 2 s on 2 cores (bench/bench_alignment.py).
+Ranking (moved most first): cosine distance, descending, compared in steps of `TIE` (0.001: distances in the
+same step count as tied); among tied words the lower overlap ranks as moved more. With min_count, words rarer
+than that in either run come after all ranked words. Alignment plus ranking of 50k shared words x 100 dims
+costs about half a second of CPU time (single-threaded BLAS; bench/bench_alignment.py).
 """
 from __future__ import annotations
 
