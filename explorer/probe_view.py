@@ -5,6 +5,7 @@
     cfg = cfg.replace(probe_words=tuple(default_probe_words(scan_words, scan_counts)))   # e.g. ("king", "love")
     history = ProbeHistory()
     history.add(ev.epoch, ev.probes)          # for each epoch_end TrainEvent (from the job's typed view)
+    history = ProbeHistory.from_snapshots(view["probes"])   # or at once from [(epoch, probes), ...]
     for word, rows in history.latest().items():
         for r in rows: ...                    # ProbeRow(rank, neighbour, cosine, new): new = not in last epoch's top
     history.table("king")                     # DataFrame: epoch, rank, neighbour, cosine, new (every epoch)
@@ -76,6 +77,15 @@ class ProbeHistory:
 
     epochs: list[int] = field(default_factory=list)
     snapshots: list[dict[str, list[tuple[str, float]]]] = field(default_factory=list)
+
+    @classmethod
+    def from_snapshots(cls, snapshots: Sequence[tuple[int, Mapping[str, Sequence[tuple[str, float]]] | None]]
+                       ) -> ProbeHistory:
+        """From (epoch, probes) pairs in arrival order, e.g. what the training job's view keeps."""
+        h = cls()
+        for epoch, probes in snapshots:
+            h.add(epoch, probes)
+        return h
 
     def add(self, epoch: int, probes: Mapping[str, Sequence[tuple[str, float]]] | None) -> None:
         """Record one epoch_end's probes (None or empty is ignored; a repeated epoch replaces the last one)."""

@@ -87,6 +87,9 @@ def test_history_flags_new_neighbours():
     df = h.table("king")
     assert df.shape == (4, 5) and df["epoch"].tolist() == [1, 1, 2, 2] and df["new"].tolist() == [0, 0, 1, 0]
     assert h.markdown("king") == "**queen** (new) 0.71 · lord 0.60"
+    same = ProbeHistory.from_snapshots([(0, {"king": [("lord", 0.5), ("duke", 0.4)]}),
+                                        (1, {"king": [("queen", 0.71), ("lord", 0.6)]})])
+    assert same.new_neighbours("king") == ["queen"] and same.epochs == [0, 1]
     h2 = ProbeHistory()
     h2.add(0, {"a*b": [("<x>", 0.1)]})
     assert h2.markdown("a*b") == "\\<x\\> 0.10" and h2.markdown("missing") == "no neighbours yet"
