@@ -7,8 +7,9 @@
 
 Sections: throughput (ours vs gensim), tutorial (the TF tutorial's pipeline vs our preset),
 first_map (raw text to a drawn UMAP), growth (time and memory vs corpus size), scale (tokenise/train
-seconds and peak RSS at 1M/20M/100M words, bench/scale.py), explorer
-(bench/bench_explorer.py), gpu (section 1 on a GPU, or skipped). Each prints one JSON line
+seconds and peak RSS at 1M/20M/100M words, bench/scale.py), explorer (bench/bench_explorer.py),
+alignment (bench/bench_alignment.py: aligned run comparison), gpu (section 1 on a GPU, or skipped).
+Each prints one JSON line
 per measurement and writes <out>/<section>.json (with machine info); at the end the targets
 table is printed and written to <out>/README-table.md. A failing section is reported and the
 others still run; the exit status is then 1.
@@ -67,6 +68,9 @@ def run_section(name: str, quick: bool, tmp: Path, out_dir: Path, device_name: s
                          tokenise_at=QUICK["scale_sizes"][-1] if quick else scale.TOKENISE_AT)
     if name == "explorer":
         return _explorer(quick, out_dir)
+    if name == "alignment":
+        from . import bench_alignment
+        return bench_alignment.run(quick=quick, out_dir=out_dir)
     if name == "gpu":
         return gpu.run(device_name, repeats=2 if quick else 5,
                        corpus=slice_corpus(SAMPLE, tmp / "gpu.txt", QUICK["throughput_lines"]) if quick else SAMPLE)

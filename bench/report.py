@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-SECTION_ORDER = ("throughput", "tutorial", "first_map", "growth", "scale", "explorer", "gpu")
+SECTION_ORDER = ("throughput", "tutorial", "first_map", "growth", "scale", "explorer", "alignment", "gpu")
 TITLES = {"throughput": "1. Throughput vs gensim", "tutorial": "1. Tutorial pipeline", "first_map": "2. First map",
-          "growth": "3. Growth", "scale": "3. Scale", "explorer": "4. Explorer", "gpu": "5. GPU"}
+          "growth": "3. Growth", "scale": "3. Scale", "explorer": "4. Explorer", "alignment": "4. Aligned comparison",
+          "gpu": "5. GPU"}
 
 
 def load_results(out_dir: Path | str) -> dict[str, dict]:

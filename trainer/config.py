@@ -60,6 +60,9 @@ class TrainConfig:
     report_every: int = 10  # emit a progress event every this many steps
     snapshot_top: int = 0  # >0: copy the vectors of this many most frequent words at each epoch end (live map)
     keep_output_vectors: bool = False  # also return the output (context) embedding matrix
+    # Up to 5 words whose top-5 neighbours are reported at each epoch end (TrainEvent.probes), so a UI can show
+    # them changing while training runs; costs one matrix-vector product per probe per epoch (trainer/probes.py).
+    probe_words: tuple[str, ...] = ()
 
     def validate(self) -> TrainConfig:
         """Raise ConfigError naming the first parameter of the wrong type or outside its range.
@@ -98,6 +101,9 @@ class TrainConfig:
         need(self.backend in ("auto", "native", "tf"), "backend", "choose 'auto', 'native' or 'tf'")
         need(self.report_every >= 1, "report_every", "use an integer of at least 1")
         need(self.snapshot_top >= 0, "snapshot_top", "use 0 (off) or a positive integer")
+        need(isinstance(self.probe_words, (tuple, list)) and len(self.probe_words) <= 5
+             and all(isinstance(w, str) and w.strip() for w in self.probe_words),
+             "probe_words", "give at most 5 non-empty words")
         return self
 
     def replace(self, **changes: Any) -> TrainConfig:
@@ -114,7 +120,10 @@ class TrainConfig:
     def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
         """Inverse of to_dict; ignores keys this version does not know."""
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        kept = {k: v for k, v in data.items() if k in names}
+        if isinstance(kept.get("probe_words"), list):  # JSON has no tuples
+            kept["probe_words"] = tuple(kept["probe_words"])
+        return cls(**kept)
 
 
 # The type of every field validate() checks; a field added without an entry here is range-checked only.

@@ -129,6 +129,7 @@ def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, can
     from .distributed import make_mirrored_model
     from .model import make_model
     from .pairs import PairPipeline
+    from .probes import probe_neighbours, resolve_probes
 
     if cancel is not None and cancel.cancelled:
         raise TrainingCancelled("stopped before training started")
@@ -144,7 +145,8 @@ def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, can
     total_words = cfg.epochs * corpus.n_tokens
     raw_per_word = prep.scan.stats.tokens / corpus.n_tokens  # report throughput in raw corpus words
     summary = prep.summary()
-    emit(TrainEvent("start", info={**summary, "backend": model.name}))
+    probe_rows, probe_missing = resolve_probes(vocab, cfg)
+    emit(TrainEvent("start", info={**summary, "backend": model.name, "probe_missing": probe_missing}))
 
     history: list[dict] = []
     epoch_losses: list[float] = []
@@ -185,7 +187,8 @@ def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, can
             if b.word_end == (b.epoch + 1) * corpus.n_tokens:  # last chunk of this epoch
                 epoch_losses.append(ep_loss / max(ep_n, 1))
                 snap = model.input_vectors(cfg.snapshot_top) if cfg.snapshot_top else None
-                emit(event("epoch_end", b.epoch, loss=epoch_losses[-1], snapshot=snap))
+                probes = probe_neighbours(model.input_vectors(), probe_rows, vocab.words) if probe_rows else None
+                emit(event("epoch_end", b.epoch, loss=epoch_losses[-1], snapshot=snap, probes=probes))
                 ep_loss, ep_n = 0.0, 0
     if cancel is not None and cancel.cancelled and done_words < total_words:
         partial = True
