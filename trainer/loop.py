@@ -7,7 +7,9 @@
 
 `prepare()` does the checks and the corpus scan up front, so every config or
 input error is raised before any training starts; pass its result to train()
-to reuse it (the app scans an upload once and trains several times).
+to reuse it: a Prepared serves every config with the same text and vocabulary
+settings (Prepared.matches), so the app encodes an upload once and trains it
+with many epoch / learning-rate / model settings.
 """
 from __future__ import annotations
 
@@ -27,27 +29,48 @@ from .vocab import Vocabulary, keep_probabilities
 
 @dataclass
 class Prepared:
-    """A scanned corpus with the vocabulary and ids for one config."""
+    """A scanned corpus with the vocabulary and ids. It depends only on the text and vocabulary settings
+    (PREPARED_FIELDS), so one Prepared serves every config that `matches` it: changing epochs, the learning
+    rate or the model never re-encodes the corpus. The estimates take the config they are for."""
     scan: CorpusScan
     vocab: Vocabulary
     corpus: EncodedCorpus
-    config: TrainConfig
+    config: TrainConfig  # the config it was prepared with (its PREPARED_FIELDS are what matter)
 
-    def keep_rate(self) -> float:
+    def matches(self, cfg: TrainConfig) -> bool:
+        """True when cfg's text and vocabulary settings are the ones this corpus was prepared with."""
+        return all(getattr(cfg, f) == getattr(self.config, f) for f in PREPARED_FIELDS)
+
+    def keep_rate(self, cfg: TrainConfig | None = None) -> float:
         """Expected share of training tokens surviving subsampling."""
-        keep = keep_probabilities(self.vocab.counts, self.config.sample)
+        keep = keep_probabilities(self.vocab.counts, (cfg or self.config).sample)
         return float((keep * self.vocab.counts).sum() / max(self.vocab.counts.sum(), 1))
 
-    def examples_per_epoch(self) -> int:
+    def examples_per_epoch(self, cfg: TrainConfig | None = None) -> int:
         """Estimated training examples (skip-gram pairs, or CBOW centre words) per epoch."""
-        kept = self.corpus.n_tokens * self.keep_rate()
-        return int(kept if self.config.cbow else kept * (self.config.window + 1))
+        cfg = cfg or self.config
+        kept = self.corpus.n_tokens * self.keep_rate(cfg)
+        return int(kept if cfg.cbow else kept * (cfg.window + 1))
 
-    def summary(self) -> dict:
+    def summary(self, cfg: TrainConfig | None = None) -> dict:
         s = self.scan.stats
         return {**s.to_dict(), "vocab_size": len(self.vocab), "training_tokens": self.corpus.n_tokens,
-                "coverage": self.corpus.n_tokens / max(s.tokens, 1), "keep_rate": self.keep_rate(),
-                "examples_per_epoch": self.examples_per_epoch()}
+                "coverage": self.corpus.n_tokens / max(s.tokens, 1), "keep_rate": self.keep_rate(cfg),
+                "examples_per_epoch": self.examples_per_epoch(cfg)}
+
+
+# The settings a Prepared depends on: how text becomes tokens, and which tokens are vocabulary.
+PREPARED_FIELDS = ("lowercase", "strip_punctuation", "max_sentence_len", "min_count", "max_vocab")
+# With report_every left at its default, the loop spaces progress events so that a run draws about this
+# many loss points (and at least one per step for tiny runs): a smooth curve without flooding the caller.
+TARGET_LOSS_POINTS = 300
+
+
+def report_interval(cfg: TrainConfig, expected_steps: float) -> int:
+    """Steps between progress events: cfg.report_every when set, else chosen from the expected steps."""
+    if cfg.report_every != TrainConfig.report_every:  # set explicitly: the caller knows what it wants
+        return cfg.report_every
+    return int(max(1, min(cfg.report_every, expected_steps // TARGET_LOSS_POINTS)))
 
 
 def _sources(data) -> list[TextSource]:
@@ -56,9 +79,14 @@ def _sources(data) -> list[TextSource]:
 
 
 def prepare(data, cfg: TrainConfig, progress: Callable[[float, str], None] | None = None) -> Prepared:
-    """Validate cfg, scan the text (unless given a matching scan), build the vocabulary."""
+    """Validate cfg, scan the text (unless given a matching scan), build the vocabulary.
+
+    Given a Prepared that `matches(cfg)`, returns it unchanged (nothing is scanned or encoded again)."""
     cfg.validate()
     if isinstance(data, Prepared):
+        if data.matches(cfg):
+            _check_vocab_size(data.scan, data.vocab, cfg)
+            return data
         data = data.scan
     same_text = isinstance(data, CorpusScan) and (data.lowercase, data.strip_punctuation, data.max_sentence_len) == (
         cfg.lowercase, cfg.strip_punctuation, cfg.max_sentence_len)
@@ -70,6 +98,15 @@ def prepare(data, cfg: TrainConfig, progress: Callable[[float, str], None] | Non
     if scan.stats.tokens == 0:
         raise CorpusError("the text contains no words" + (" (only punctuation?)" if cfg.strip_punctuation else ""))
     vocab = scan.vocabulary(cfg.min_count, cfg.max_vocab)
+    _check_vocab_size(scan, vocab, cfg)
+    corpus = scan.encode(vocab)
+    if corpus.n_sentences == 0 or int(np.diff(corpus.offsets).max()) < 2:
+        raise CorpusError("after dropping rare words no line has two words left, so there are no word pairs "
+                          f"to learn from; lower min_count (now {cfg.min_count}) or add more text")
+    return Prepared(scan=scan, vocab=vocab, corpus=corpus, config=cfg)
+
+
+def _check_vocab_size(scan: CorpusScan, vocab: Vocabulary, cfg: TrainConfig) -> None:
     if len(vocab) < cfg.negative + 1:
         top = int(scan.type_counts.max()) if scan.type_counts.size else 0
         raise ConfigError(
@@ -77,11 +114,6 @@ def prepare(data, cfg: TrainConfig, progress: Callable[[float, str], None] | Non
             + (f", max_vocab={cfg.max_vocab}" if cfg.max_vocab else "")
             + f"; negative sampling with negative={cfg.negative} needs at least {cfg.negative + 1}. "
             f"Lower min_count (the most frequent word appears {top} times) or negative, or add more text.")
-    corpus = scan.encode(vocab)
-    if corpus.n_sentences == 0 or int(np.diff(corpus.offsets).max()) < 2:
-        raise CorpusError("after dropping rare words no line has two words left, so there are no word pairs "
-                          f"to learn from; lower min_count (now {cfg.min_count}) or add more text")
-    return Prepared(scan=scan, vocab=vocab, corpus=corpus, config=cfg)
 
 
 def learning_rate(cfg: TrainConfig, progress: float) -> float:
@@ -97,18 +129,19 @@ def train(data, cfg: TrainConfig, on_event: EventCallback | None = None, cancel:
     from .model import make_model
     from .pairs import PairPipeline
 
-    prep = prepare(data, cfg, progress) if not (isinstance(data, Prepared) and data.config == cfg) else data
+    prep = prepare(data, cfg, progress)  # a matching Prepared comes back as it is
     emit = on_event or (lambda ev: None)
     vocab, corpus = prep.vocab, prep.corpus
     model = make_model(len(vocab), cfg)
-    per_token = max(prep.keep_rate() * (1 if cfg.cbow else cfg.window + 1), 1e-3)
+    per_token = max(prep.keep_rate(cfg) * (1 if cfg.cbow else cfg.window + 1), 1e-3)
     # Fixed-shape (padded) TF steps waste the padding of each chunk's last batch: give them
     # several batches per chunk. The native kernel takes any length, one chunk per call.
     per_chunk = model.batch_size * (1 if model.name == "native" else 4)
     pipe = PairPipeline(corpus, vocab.counts, cfg, chunk_tokens=max(64, int(per_chunk / per_token)))
     total_words = cfg.epochs * corpus.n_tokens
     raw_per_word = prep.scan.stats.tokens / corpus.n_tokens  # report throughput in raw corpus words
-    summary = prep.summary()
+    summary = prep.summary(cfg)
+    report_every = report_interval(cfg, prep.examples_per_epoch(cfg) * cfg.epochs / model.batch_size)
     emit(TrainEvent("start", info={**summary, "backend": model.name}))
 
     history: list[dict] = []
@@ -136,7 +169,7 @@ def train(data, cfg: TrainConfig, on_event: EventCallback | None = None, cancel:
             step += 1
             done_words = b.word_end
             win_loss, win_n, ep_loss, ep_n = win_loss + loss_sum, win_n + n, ep_loss + loss_sum, ep_n + n
-            if step % cfg.report_every == 0 and win_n:
+            if step % report_every == 0 and win_n:
                 ev = event("progress", b.epoch, loss=win_loss / win_n)
                 history.append({"progress": ev.progress, "loss": ev.loss, "words_per_sec": ev.words_per_sec,
                                 "epoch": b.epoch, "lr": ev.lr, "elapsed_s": ev.elapsed_s})
