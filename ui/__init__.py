@@ -1,4 +1,6 @@
 """The Streamlit app's widgets and wiring, one module per tab (app.py puts them together).
 
-ingest.py is pure (no Streamlit): uploaded files -> text sources, unit-tested on its own.
+state.py owns the typed per-session model every tab takes; widgets.py holds widgets several tabs share;
+common.py the cached corpus work, formatting and the warm-up. The logic lives in trainer/ and explorer/.
+ingest.py (uploads -> text sources, no Streamlit) moves to trainer/ingest.py.
 """
