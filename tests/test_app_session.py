@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -63,15 +64,23 @@ def test_runs_can_be_renamed_and_deleted(app):
     assert app.selectbox(key="explore_run").options == ["small"] and not app.exception
 
 
-def test_deleting_a_running_training_stops_it(tiny_text):
-    at = make_app(tiny_text, cfg_epochs=1000)
+def test_deleting_a_running_training_stops_it_and_removes_old_uploads(tiny_text):
+    at = make_app(None, cfg_epochs=1000)
+    at.radio(key="data_source").set_value("upload").run()
+    at.file_uploader(key="data_upload").set_value(("story.txt", tiny_text.encode(), "text/plain")).run()
+    folder = Path(model(at).session_dir)
     open_tab(at, "train")
     at.button(key="train_start").click().run()
     run = list(model(at).runs.values())[-1]
+    open_tab(at, "data")
+    at.file_uploader(key="data_upload").set_value(("other.txt", tiny_text[::-1].encode(), "text/plain")).run()
+    assert sorted(p.name.split("-", 1)[1] for p in folder.iterdir()) == ["other.txt", "story.txt"]
+    open_tab(at, "train")
     at.button(key="runs_delete").click().run()
     assert run.job.join(30) and run.job.status is JobStatus.STOPPED
     assert model(at).runs == {} and not at.exception
     assert not at.button(key="train_start").disabled  # the session may train again
+    assert [p.name.split("-", 1)[1] for p in folder.iterdir()] == ["other.txt"]  # only the upload still chosen
 
 
 def test_the_live_view_and_the_badge_read_one_view_and_the_table_says_training(tiny_text):

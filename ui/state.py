@@ -160,6 +160,7 @@ class SessionModel:
             self.eval_result = None
         if self.train_view == name:
             self.train_view = None
+        clear_session_files(self.session_dir)
         logger.info("deleted run %r", name)
 
     def rename_run(self, old: str, wanted: str) -> str:
@@ -196,6 +197,16 @@ def _sweep_idle_session_dirs(now: float | None = None, ttl: float = SESSION_DIR_
     if removed:
         logger.info("removed %d idle session folder(s)", removed)
     return removed
+
+
+def clear_session_files(path: str) -> None:
+    """Remove the uploads stored in a session folder. Runs keep their corpus in memory (a Prepared), and the
+    Data tab writes the current upload again on its next run, so nothing that is still shown is lost."""
+    for entry in Path(path).glob("*"):
+        try:
+            shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+        except OSError as exc:
+            logger.warning("could not remove %s: %s", entry, exc)
 
 
 def _remove_own_dirs() -> None:
