@@ -8,7 +8,7 @@ import zipfile
 from conftest import make_app, model, open_tab, train, wait_finished
 
 from trainer import TrainingJob
-from trainer.job import JobStatus
+from trainer.job import LEASE_SECONDS, JobStatus
 
 
 def charts(at) -> int:
@@ -78,6 +78,8 @@ def test_extra_trainings_queue_with_a_message(app, monkeypatch):
         time.sleep(0.05)
     app.run()
     assert any("waiting for a free training slot" in i.value for i in app.info)
+    assert any("waiting for a free slot" in p.proto.text for p in app.sidebar.get("progress"))  # the badge says so
+    assert run.polled_as_queued and run.job.lease_s == LEASE_SECONDS  # slow polls; the polls renew the lease
     app.button(key="train_stop").click().run()
     wait_finished(app)
     assert run.status is JobStatus.STOPPED and run.vectors is None and not app.exception

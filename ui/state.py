@@ -68,6 +68,7 @@ class Run:
     live: LiveMap | None = None  # None for loaded vectors or with the live map off
     announced: bool = False  # the full rerun after the job finished has happened
     loss_fig: tuple[int, Any] | None = None  # (history length, figure): the loss curve is rebuilt on new points
+    polled_as_queued: bool = False  # the fragments were set up with the slow queued poll
     _view: JobView | None = field(default=None, repr=False)
     _view_at: float = field(default=0.0, repr=False)
 

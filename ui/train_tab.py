@@ -133,9 +133,22 @@ def render(model: state.SessionModel, cfg: TrainConfig | None, cfg_error: str | 
                                         help="Every run of this session is kept; pick one to see its training curve.")
     shown = model.runs[model.train_view]
     view = shown.latest_view()
-    every = None if view.finished else QUEUED_POLL_SECONDS if view.status is JobStatus.QUEUED else POLL_SECONDS
-    st.fragment(run_every=every, key="train_live")(live_panel)(model, shown)
+    st.fragment(run_every=poll_every(shown, view), key="train_live")(live_panel)(model, shown)
     render_run_table(model)
+
+
+def poll_every(run: state.Run, v: JobView) -> float | None:
+    """The fragments' poll interval for this run: none once finished, slow while queued."""
+    run.polled_as_queued = v.status is JobStatus.QUEUED
+    return None if v.finished else QUEUED_POLL_SECONDS if run.polled_as_queued else POLL_SECONDS
+
+
+def rerun_when_dequeued(run: state.Run, v: JobView) -> None:
+    """A fragment's interval is fixed when it is set up: once a queued job starts, one full rerun sets the
+    polls to the training pace."""
+    if run.polled_as_queued and v.status is not JobStatus.QUEUED:
+        run.polled_as_queued = False
+        st.rerun()
 
 
 def status_line(run: state.Run, v: JobView) -> None:
@@ -181,6 +194,7 @@ def live_panel(model: state.SessionModel, run: state.Run) -> None:
     """Polled while a job runs. Figures are built before anything is drawn and the charts come last: a chart
     whose data changed is remounted, and the old copy lingers until the poll ends."""
     v = run.latest_view()
+    rerun_when_dequeued(run, v)
     if v.status is JobStatus.QUEUED:  # nothing else changes while queued
         status_line(run, v)
         st.button("Stop", key="train_stop", on_click=run.job.stop, icon=":material/stop:")
@@ -239,7 +253,7 @@ def announce_finished(model: state.SessionModel) -> None:
 def status_badge(model: state.SessionModel) -> None:
     """A small progress line in the sidebar while this session trains, polled like the live panel."""
     run = model.active_job_run()
-    every = None if run is None else QUEUED_POLL_SECONDS if run.status is JobStatus.QUEUED else POLL_SECONDS
+    every = None if run is None else poll_every(run, run.latest_view())
     st.fragment(run_every=every, key="status_badge")(_badge)(model)
 
 
@@ -247,6 +261,7 @@ def _badge(model: state.SessionModel) -> None:
     run = model.active_job_run()
     if run is not None:
         v = run.latest_view()  # the same JobView the live panel shows in this poll
+        rerun_when_dequeued(run, v)
         text = {JobStatus.QUEUED: "waiting for a free slot", JobStatus.NEW: "preparing",
                 JobStatus.PREPARING: "preparing"}.get(v.status, f"{v.progress:.0%}")
         st.progress(min(max(v.progress, 0.0), 1.0), text=f"Training **{md(run.name)}**: {text}")
