@@ -24,16 +24,37 @@ Public API, by module (each module's docstring has the details and more examples
     projection  compute_map(vectors, method, n_words, dims, ...) -> MapResult, MAP_CACHE / MapCache,
                 kmeans_clusters, METHOD_LIMITS, warm_up_umap
     stable      StableMapper(method).update(words, matrix) -> MapResult (live map), procrustes_align
-    figures     map_figure, loss_figure, zipf_figure, neighbours_figure, escape_label, escape_markdown
-    exports     map_csv, neighbours_csv
+    figures     map_figure, loss_figure, zipf_figure, neighbours_figure, line_length_figure, escape_label,
+                escape_markdown
+    exports     map_csv, neighbours_csv, all_neighbours_csv, vectors_tsv, metadata_tsv, word2vec_text,
+                word2vec_binary, bundle_zip
+    agreement   neighbour_agreement (two runs' neighbourhoods), resolve_word (typed word -> vocabulary)
     evaluation  evaluate_analogies -> AnalogyReport, evaluate_similarity -> SimilarityReport, spearman
 
 Heavy dependencies (umap, scikit-learn) load only when a map or clustering is computed; neither streamlit nor
 tensorflow is ever imported.
 """
+from .agreement import neighbour_agreement, resolve_word
 from .evaluation import AnalogyReport, SectionScore, SimilarityReport, evaluate_analogies, evaluate_similarity, spearman
-from .exports import map_csv, neighbours_csv
-from .figures import escape_label, escape_markdown, loss_figure, map_figure, neighbours_figure, zipf_figure
+from .exports import (
+    all_neighbours_csv,
+    bundle_zip,
+    map_csv,
+    metadata_tsv,
+    neighbours_csv,
+    vectors_tsv,
+    word2vec_binary,
+    word2vec_text,
+)
+from .figures import (
+    escape_label,
+    escape_markdown,
+    line_length_figure,
+    loss_figure,
+    map_figure,
+    neighbours_figure,
+    zipf_figure,
+)
 from .loaders import DEFAULT_MAX_WORDS, detect_format, load_glove, load_projector, load_vectors, load_word2vec
 from .neighbours import analogy, doesnt_match, most_similar, most_similar_cosmul, similarity, words_matching
 from .projection import MAP_CACHE, METHOD_LIMITS, MapCache, MapResult, compute_map, kmeans_clusters, warm_up_umap
@@ -54,6 +75,10 @@ __all__ = [
     # figures and exports
     "map_figure", "loss_figure", "zipf_figure", "neighbours_figure", "escape_label", "escape_markdown", "map_csv",
     "neighbours_csv",
+    "line_length_figure", "all_neighbours_csv", "bundle_zip", "vectors_tsv", "metadata_tsv", "word2vec_text",
+    "word2vec_binary",
+    # comparing and typed words
+    "neighbour_agreement", "resolve_word",
     # evaluation
     "evaluate_analogies", "evaluate_similarity", "AnalogyReport", "SimilarityReport", "SectionScore", "spearman",
 ]

@@ -9,12 +9,13 @@
     sim = evaluate_similarity(vec, "wordsim353.tsv")
     sim.spearman, sim.pearson, sim.used, sim.pairs, sim.oov_rate, sim.details[:5]
 
-Analogy files: ": section name" lines start sections; every other non-blank line is "a b c d" (a is to b as c is
-to d) and is answered with the best word for b - a + c among the top `restrict_vocab` words (default 30,000,
-like gensim's classic accuracy()), excluding a, b and c. Questions with a word outside those top words count as
-out-of-vocabulary (skipped, reported per section). Case-insensitive by default: words are compared upper-cased
-and the most frequent case variant stands for a word, as in gensim's evaluate_word_analogies, so the numbers
-match gensim on the same vectors. method="3cosmul" uses Levy & Goldberg's multiplicative objective instead.
+Analogy files: ": section name" lines start sections; every other non-blank line is "a b c d" (a is to b as c is to
+d) and is answered with the best word for b - a + c among the top `restrict_vocab` words (default 300,000, as
+gensim's evaluate_word_analogies; its older accuracy() used 30,000), excluding a, b and c. Questions with a word
+outside those top words count as out-of-vocabulary (skipped, reported per section). Case-insensitive by default:
+words are compared upper-cased and the most frequent case variant stands for a word, as in gensim's
+evaluate_word_analogies, so the numbers match gensim on the same vectors. method="3cosmul" uses Levy & Goldberg's
+multiplicative objective instead.
 
 Pair files: "word1 word2 score" per line, separated by tabs, commas or spaces; '#' lines are comments; lines
 whose third field is not a number (e.g. a header row) are skipped and listed in `invalid_lines`.
@@ -121,7 +122,7 @@ def _vocab(vectors: Vectors, restrict_vocab: int | None, case_insensitive: bool)
     return limit, vocab
 
 
-def evaluate_analogies(vectors: Vectors, source: Source, name: str | None = None, *, restrict_vocab: int = 30_000,
+def evaluate_analogies(vectors: Vectors, source: Source, name: str | None = None, *, restrict_vocab: int = 300_000,
                        case_insensitive: bool = True, method: str = "3cosadd", batch_size: int = 256,
                        progress: Callable[[float, str], None] | None = None) -> AnalogyReport:
     """Accuracy on an analogy file (see the module docstring); per section, with out-of-vocabulary counts."""
@@ -229,8 +230,14 @@ def evaluate_similarity(vectors: Vectors, source: Source, name: str | None = Non
         model.append(sim)
         details.append((parts[0], parts[1], score, sim))
     if not gold:
-        raise ValueError(f"{name}: no usable word pairs ({pairs} pairs, all out of vocabulary, "
-                         f"{len(invalid)} lines unreadable; expected 'word1 word2 score' lines)")
+        if pairs == 0:
+            detail = (f"none of its {len(invalid)} line(s) reads as 'word1 word2 score'" if invalid
+                      else "it holds no 'word1 word2 score' lines")
+        else:
+            detail = f"none of its {pairs} pair(s) has both words in this model's vocabulary"
+            if invalid:
+                detail += f" (and {len(invalid)} other line(s) do not read as 'word1 word2 score')"
+        raise ValueError(f"{name}: no usable word pairs: {detail}")
     return SimilarityReport(name, spearman(gold, model), pearson(gold, model), pairs, len(gold), invalid, details)
 
 

@@ -237,3 +237,16 @@ def neighbours_figure(neighbours: Sequence[tuple[str, float]], query: str | Sequ
                       xaxis={"title": {"text": axis}}, yaxis={"title": {"text": "word"}, "autorange": "reversed",
                                                              "type": "category"})
     return fig
+
+
+def line_length_figure(edges: np.ndarray, counts: np.ndarray, *, height: int = 380) -> go.Figure:
+    """Bars of how many lines have how many words, from trainer.data_report.line_histogram (edges, counts)."""
+    lo, hi = edges[:-1], edges[1:] - 1
+    labels = [f"{a}" if a == b else f"{a}–{b}" for a, b in zip(lo, hi)]
+    fig = go.Figure(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges) * 0.9,
+                           customdata=labels, name="lines",
+                           hovertemplate="%{customdata} words: %{y:,} lines<extra></extra>"))
+    fig.update_layout(title={"text": "Line lengths"}, height=height, bargap=0.05,
+                      xaxis={"title": {"text": "words per line (longest 0.5% in the last bar)"}},
+                      yaxis={"title": {"text": "number of lines"}})
+    return fig

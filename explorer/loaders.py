@@ -396,7 +396,9 @@ def _load_projector(data: bytes, name: str, meta: bytes | None, meta_name: str, 
         lines = lines[: int(limit)]
     matrix = _parse_numbers(lines, 1, dim, name, after_word=False)
     if meta is None:
-        return Vectors([str(i) for i in range(len(lines))], matrix, name=name, meta={"format": "projector"})
+        # Placeholder words "0", "1", ...: meta["words_missing"] lets a UI say so instead of showing them as words.
+        return Vectors([str(i) for i in range(len(lines))], matrix, name=name,
+                       meta={"format": "projector", "words_missing": True})
     words, counts = _parse_metadata(_lines(_decode(meta, meta_name)), meta_name, n_total)
     n = len(lines)
     return Vectors(words[:n], matrix, None if counts is None else counts[:n], name=name,

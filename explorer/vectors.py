@@ -1,4 +1,4 @@
-"""Word vectors: one `Vectors` type, and loaders for every format the explorer reads.
+"""Word vectors: one `Vectors` type (the file loaders it re-exports live in explorer/loaders.py).
 
     from explorer import Vectors, load_vectors, load_projector, VectorsFormatError
 

@@ -40,6 +40,11 @@ def make_app(text: str | None = None, **settings):
     return at
 
 
+def model(at):
+    """The session's ui.state.SessionModel (the one typed owner of what the tabs share)."""
+    return at.session_state["session_model"]
+
+
 def open_tab(at, name: str):
     """Switch the app's tabs (only the open one renders its content), then rerun."""
     from ui.common import TABS
@@ -57,7 +62,7 @@ def train(at, timeout: float = 90.0):
 
 
 def wait_finished(at, timeout: float = 90.0):
-    run = list(at.session_state["runs"].values())[-1]
+    run = list(model(at).runs.values())[-1]
     deadline = time.monotonic() + timeout
     while not run.job.finished:
         assert time.monotonic() < deadline, f"training did not finish in {timeout} s"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import make_app, open_tab, train
+from conftest import make_app, model, open_tab, train
 
 
 @pytest.fixture
@@ -18,7 +18,7 @@ def frame_with(at, column: str):
 
 def test_search_shows_neighbours_on_the_map_and_in_a_table(trained):
     at = trained
-    assert at.session_state["explore_map_result"].method == "pca"
+    assert model(at).explore.map_result.method == "pca"
     at.text_input(key="explore_word").input("Citizen").run()  # case is forgiven
     assert not at.exception and any("Nearest words to “citizen”" in h.value for h in at.subheader)
     table = frame_with(at, "similarity")
@@ -34,14 +34,14 @@ def test_map_options_3d_clusters_and_word_count(trained):
     at.session_state["map_dims"] = 3
     at.session_state["map_color"] = "cluster"
     at.run()
-    m = at.session_state["explore_map_result"]
+    m = model(at).explore.map_result
     assert not at.exception and m.dims == 3
     at.session_state["map_dims"] = 2
     at.slider(key="map_words").set_value(50).run()
-    assert at.session_state["explore_map_result"].n == 50 and not at.exception
+    assert model(at).explore.map_result.n == 50 and not at.exception
     at.session_state["map_method"] = "tsne"
     at.run()
-    assert at.session_state["explore_map_result"].method == "tsne" and not at.exception
+    assert model(at).explore.map_result.method == "tsne" and not at.exception
 
 
 def test_analogy_similarity_and_odd_one_out(trained):
@@ -74,7 +74,7 @@ def test_load_pretrained_vectors_and_reject_a_broken_file():
     at.file_uploader(key="explore_load_file").set_value(("bad.txt", b"3 8\nw0 1 2\n", "text/plain"))
     at.button(key="explore_load_btn").click().run()
     assert any("Could not load bad" in e.value for e in at.error) and not at.exception
-    assert list(at.session_state["runs"]) == ["glove"]
+    assert list(model(at).runs) == ["glove"]
 
 
 def test_quality_check_with_an_analogy_file(trained):

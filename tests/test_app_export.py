@@ -8,8 +8,15 @@ import zipfile
 from conftest import make_app, open_tab, train
 
 from explorer import load_projector, load_vectors
+from explorer.exports import (
+    all_neighbours_csv,
+    bundle_zip,
+    metadata_tsv,
+    vectors_tsv,
+    word2vec_binary,
+    word2vec_text,
+)
 from trainer import RunResult
-from ui.export_tab import all_neighbours_csv, bundle_zip, metadata_tsv, vectors_tsv, word2vec_binary, word2vec_text
 
 
 def test_export_tab_offers_every_file_and_the_files_load_back(tiny_text, tmp_path):
@@ -32,7 +39,7 @@ def test_export_tab_offers_every_file_and_the_files_load_back(tiny_text, tmp_pat
         again = load_vectors(data, name="w2v")
         assert again.words == vec.words and abs(again.matrix - vec.matrix).max() < 1e-6
 
-    with zipfile.ZipFile(io.BytesIO(bundle_zip(run, str(tmp_path)))) as zf:
+    with zipfile.ZipFile(io.BytesIO(bundle_zip(vec, run.result, str(tmp_path)))) as zf:
         names = set(zf.namelist())
         assert {"run.json", "vocab.json", "counts.npy", "vectors.npy", "vectors.tsv", "metadata.tsv",
                 "vectors.txt", "README.txt"} <= names

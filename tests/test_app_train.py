@@ -5,9 +5,10 @@ import io
 import time
 import zipfile
 
-from conftest import make_app, open_tab, train, wait_finished
+from conftest import make_app, model, open_tab, train, wait_finished
 
 from trainer import TrainingJob
+from trainer.job import LEASE_SECONDS, JobStatus
 
 
 def charts(at) -> int:
@@ -22,10 +23,10 @@ def test_train_to_completion(app):
     open_tab(app, "train")
     assert "Words to learn" in [m.label for m in app.metric] and charts(app) == 0
     run = train(app)
-    assert run.status == "done" and run.vectors is not None and len(run.vectors) > 300
+    assert run.status is JobStatus.DONE and run.vectors is not None and len(run.vectors) > 300
     assert any("**run 1** finished" in s.value and "Explore" in s.value for s in app.success)
     assert charts(app) == 2  # the loss curve and the live map
-    assert max(run.live["maps"]) == 1 and run.live["figure_epoch"] == 1  # the live map shows the last epoch
+    assert sorted(run.live.maps) == [0, 1] and list(run.live.figures) == [1]  # every epoch mapped; the last shown
     assert run.config.snapshot_top == 100 and run.result.epochs_completed == 2
     assert run_statuses(app) == ["finished"]
     assert app.session_state["explore_run"] == "run 1" == app.session_state["export_run"]
@@ -36,9 +37,9 @@ def test_stop_mid_run_keeps_a_marked_partial_model_and_ignores_bad_uploads(tiny_
     at = make_app(tiny_text, cfg_epochs=1000, cfg_batch_size=16)
     open_tab(at, "train")
     at.button(key="train_start").click().run()
-    run = list(at.session_state["runs"].values())[-1]
+    run = list(model(at).runs.values())[-1]
     deadline = time.monotonic() + 60
-    while run.job.view()["progress"] <= 0:
+    while run.job.view().progress <= 0:
         assert time.monotonic() < deadline and not run.job.finished
         time.sleep(0.1)
     at.run()
@@ -53,11 +54,11 @@ def test_stop_mid_run_keeps_a_marked_partial_model_and_ignores_bad_uploads(tiny_
         zf.writestr("../x.txt", "no")
     at.file_uploader(key="data_upload").set_value(("bad.zip", buf.getvalue(), "application/zip")).run()
     assert any("unsafe path" in e.value for e in at.error) and not at.exception
-    assert run.job.status == "running"
+    assert run.job.status is JobStatus.RUNNING
     open_tab(at, "train")
     at.button(key="train_stop").click().run()
     wait_finished(at)
-    assert run.status == "stopped" and run.partial and 0 < run.result.epochs_completed < 1000
+    assert run.status is JobStatus.STOPPED and run.partial and 0 < run.result.epochs_completed < 1000
     assert any("stopped early" in w.value and "partial model" in w.value for w in at.warning)
     open_tab(at, "explore")
     assert at.selectbox(key="explore_run").value == "run 1 (stopped early: partial model)"
@@ -70,16 +71,18 @@ def test_extra_trainings_queue_with_a_message(app, monkeypatch):
     monkeypatch.setattr(TrainingJob, "max_concurrent", 0)
     open_tab(app, "train")
     app.button(key="train_start").click().run()
-    run = list(app.session_state["runs"].values())[-1]
+    run = list(model(app).runs.values())[-1]
     deadline = time.monotonic() + 10
-    while run.job.status != "queued":
+    while run.job.status is not JobStatus.QUEUED:
         assert time.monotonic() < deadline
         time.sleep(0.05)
     app.run()
     assert any("waiting for a free training slot" in i.value for i in app.info)
+    assert any("waiting for a free slot" in p.proto.text for p in app.sidebar.get("progress"))  # the badge says so
+    assert run.polled_as_queued and run.job.lease_s == LEASE_SECONDS  # slow polls; the polls renew the lease
     app.button(key="train_stop").click().run()
     wait_finished(app)
-    assert run.status == "stopped" and run.vectors is None and not app.exception
+    assert run.status is JobStatus.STOPPED and run.vectors is None and not app.exception
 
 
 def test_runs_are_kept_and_switchable(app):
@@ -89,7 +92,7 @@ def test_runs_are_kept_and_switchable(app):
     app.run()
     second = train(app)
     assert second.name == "bigger" and second.vectors.dim == 24
-    assert list(app.session_state["runs"]) == ["run 1", "bigger"]
+    assert list(model(app).runs) == ["run 1", "bigger"]
     assert app.session_state["explore_run"] == "bigger" and app.text_input(key="train_run_name").value == ""
     view = app.selectbox(key="train_view")
     assert view.options == ["run 1", "bigger"]
@@ -97,6 +100,6 @@ def test_runs_are_kept_and_switchable(app):
     assert any("**run 1** finished" in s.value for s in app.success)
     for tab in ("explore", "data", "train"):  # reruns, tab switches and widget changes lose nothing
         open_tab(app, tab).number_input(key="cfg_epochs").set_value(3).run()
-    assert list(app.session_state["runs"]) == ["run 1", "bigger"] and not app.exception
+    assert list(model(app).runs) == ["run 1", "bigger"] and not app.exception
     assert app.selectbox(key="train_view").value == "run 1"
     assert open_tab(app, "explore").selectbox(key="explore_run").options == ["run 1", "bigger"]

@@ -32,10 +32,10 @@ from hostile_cases import (
 )
 
 from explorer import Vectors, VectorsFormatError, escape_label, escape_markdown, load_vectors, map_figure
-from explorer.data_report import TextChecks, build_report, check_text
 from explorer.projection import compute_map
 from trainer import ConfigError, TextSource, TrainConfig, preset, scan_corpus, tokenize
 from trainer.corpus import BinaryInputError
+from trainer.data_report import TextChecks, build_report, check_text
 from trainer.ingest import (
     ArchiveError,
     BinaryUploadError,
@@ -245,7 +245,7 @@ def test_binary_rule_threshold_and_the_data_report_agree():
     chars = 1000
     for control, binary in ((int(BINARY_SHARE * chars), False), (int(BINARY_SHARE * chars) + 1, True)):
         report.checks = TextChecks(chars=chars, control_chars=control)
-        from explorer.data_report import find_warnings
+        from trainer.data_report import find_warnings
         shown = [w for w in find_warnings(report) if "does not look like text" in w]
         assert shown == ([binary_sentence("text", control, chars) + "."] if binary else [])
     with pytest.raises(BinaryInputError, match="pasted does not look like text"):

@@ -11,13 +11,14 @@ Importing this package does not import TensorFlow; training does.
 from .config import PRESETS, ConfigError, TrainConfig, preset
 from .corpus import CorpusError, CorpusScan, TextSource, scan_corpus, tokenize
 from .events import CancelToken, TrainEvent
-from .job import TrainingJob
+from .job import JobStatus, JobView, TrainingJob
 from .loop import Prepared, learning_rate, prepare, train
 from .result import RunFormatError, RunResult
 from .vocab import Vocabulary
 
 __all__ = [
     "PRESETS", "ConfigError", "TrainConfig", "preset", "CorpusError", "CorpusScan", "TextSource", "scan_corpus",
-    "tokenize", "CancelToken", "TrainEvent", "TrainingJob", "Prepared", "learning_rate", "prepare", "train",
+    "tokenize", "CancelToken", "TrainEvent", "TrainingJob", "JobStatus", "JobView", "Prepared", "learning_rate",
+    "prepare", "train",
     "RunFormatError", "RunResult", "Vocabulary",
 ]

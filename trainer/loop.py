@@ -12,6 +12,9 @@ Big corpora are scanned on all cores and kept on disk (trainer.corpus_store):
 call Prepared.close() (or CorpusScan.close()) when a run is deleted to remove
 the temp files at once; otherwise they go when collected or at exit. A cancel
 during the scan, or before the first training step, raises TrainingCancelled.
+A Prepared serves every config with the same text and vocabulary settings
+(Prepared.matches), so the app encodes an upload once and trains it with many
+epoch / learning-rate / model settings.
 """
 from __future__ import annotations
 
@@ -29,32 +32,53 @@ from .vocab import Vocabulary, keep_probabilities
 
 @dataclass
 class Prepared:
-    """A scanned corpus with the vocabulary and ids for one config."""
+    """A scanned corpus with the vocabulary and ids. It depends only on the text and vocabulary settings
+    (PREPARED_FIELDS), so one Prepared serves every config that `matches` it: changing epochs, the learning
+    rate or the model never re-encodes the corpus. The estimates take the config they are for."""
     scan: CorpusScan
     vocab: Vocabulary
     corpus: EncodedCorpus
-    config: TrainConfig
+    config: TrainConfig  # the config it was prepared with (its PREPARED_FIELDS are what matter)
 
-    def keep_rate(self) -> float:
+    def matches(self, cfg: TrainConfig) -> bool:
+        """True when cfg's text and vocabulary settings are the ones this corpus was prepared with."""
+        return all(getattr(cfg, f) == getattr(self.config, f) for f in PREPARED_FIELDS)
+
+    def keep_rate(self, cfg: TrainConfig | None = None) -> float:
         """Expected share of training tokens surviving subsampling."""
-        keep = keep_probabilities(self.vocab.counts, self.config.sample)
+        keep = keep_probabilities(self.vocab.counts, (cfg or self.config).sample)
         return float((keep * self.vocab.counts).sum() / max(self.vocab.counts.sum(), 1))
 
-    def examples_per_epoch(self) -> int:
+    def examples_per_epoch(self, cfg: TrainConfig | None = None) -> int:
         """Estimated training examples (skip-gram pairs, or CBOW centre words) per epoch."""
-        kept = self.corpus.n_tokens * self.keep_rate()
-        return int(kept if self.config.cbow else kept * (self.config.window + 1))
+        cfg = cfg or self.config
+        kept = self.corpus.n_tokens * self.keep_rate(cfg)
+        return int(kept if cfg.cbow else kept * (cfg.window + 1))
 
     def close(self) -> None:
         """Remove the scan's and the encoded corpus's temp files (big corpora only)."""
         self.corpus.close()
         self.scan.close()
 
-    def summary(self) -> dict:
+    def summary(self, cfg: TrainConfig | None = None) -> dict:
         s = self.scan.stats
         return {**s.to_dict(), "vocab_size": len(self.vocab), "training_tokens": self.corpus.n_tokens,
-                "coverage": self.corpus.n_tokens / max(s.tokens, 1), "keep_rate": self.keep_rate(),
-                "examples_per_epoch": self.examples_per_epoch()}
+                "coverage": self.corpus.n_tokens / max(s.tokens, 1), "keep_rate": self.keep_rate(cfg),
+                "examples_per_epoch": self.examples_per_epoch(cfg)}
+
+
+# The settings a Prepared depends on: how text becomes tokens, and which tokens are vocabulary.
+PREPARED_FIELDS = ("lowercase", "strip_punctuation", "max_sentence_len", "min_count", "max_vocab")
+# With report_every left at its default, the loop spaces progress events so that a run draws about this
+# many loss points (and at least one per step for tiny runs): a smooth curve without flooding the caller.
+TARGET_LOSS_POINTS = 300
+
+
+def report_interval(cfg: TrainConfig, expected_steps: float) -> int:
+    """Steps between progress events: cfg.report_every when set, else chosen from the expected steps."""
+    if cfg.report_every != TrainConfig.report_every:  # set explicitly: the caller knows what it wants
+        return cfg.report_every
+    return int(max(1, min(cfg.report_every, expected_steps // TARGET_LOSS_POINTS)))
 
 
 def _sources(data) -> list[TextSource]:
@@ -68,9 +92,13 @@ def prepare(data, cfg: TrainConfig, progress: Callable[[float, str], None] | Non
 
     progress(fraction, message) reports the scan; cancel stops it (TrainingCancelled);
     spill_dir is where a big corpus's temp files go (e.g. the session's temp dir).
+    Given a Prepared that `matches(cfg)`, returns it unchanged (nothing is scanned or encoded again).
     """
     cfg.validate()
     if isinstance(data, Prepared):
+        if data.matches(cfg):
+            _check_vocab_size(data.scan, data.vocab, cfg)
+            return data
         data = data.scan
     same_text = isinstance(data, CorpusScan) and (data.lowercase, data.strip_punctuation, data.max_sentence_len) == (
         cfg.lowercase, cfg.strip_punctuation, cfg.max_sentence_len)
@@ -82,13 +110,7 @@ def prepare(data, cfg: TrainConfig, progress: Callable[[float, str], None] | Non
     if scan.stats.tokens == 0:
         raise CorpusError("the text contains no words" + (" (only punctuation?)" if cfg.strip_punctuation else ""))
     vocab = scan.vocabulary(cfg.min_count, cfg.max_vocab)
-    if len(vocab) < cfg.negative + 1:
-        top = int(scan.type_counts.max()) if scan.type_counts.size else 0
-        raise ConfigError(
-            f"the vocabulary has {len(vocab)} word(s) at min_count={cfg.min_count}"
-            + (f", max_vocab={cfg.max_vocab}" if cfg.max_vocab else "")
-            + f"; negative sampling with negative={cfg.negative} needs at least {cfg.negative + 1}. "
-            f"Lower min_count (the most frequent word appears {top} times) or negative, or add more text.")
+    _check_vocab_size(scan, vocab, cfg)
     if cancel is not None and cancel.cancelled:
         raise TrainingCancelled("stopped before training started")
     corpus = scan.encode(vocab)
@@ -96,6 +118,16 @@ def prepare(data, cfg: TrainConfig, progress: Callable[[float, str], None] | Non
         raise CorpusError("after dropping rare words no line has two words left, so there are no word pairs "
                           f"to learn from; lower min_count (now {cfg.min_count}) or add more text")
     return Prepared(scan=scan, vocab=vocab, corpus=corpus, config=cfg)
+
+
+def _check_vocab_size(scan: CorpusScan, vocab: Vocabulary, cfg: TrainConfig) -> None:
+    if len(vocab) < cfg.negative + 1:
+        top = int(scan.type_counts.max()) if scan.type_counts.size else 0
+        raise ConfigError(
+            f"the vocabulary has {len(vocab)} word(s) at min_count={cfg.min_count}"
+            + (f", max_vocab={cfg.max_vocab}" if cfg.max_vocab else "")
+            + f"; negative sampling with negative={cfg.negative} needs at least {cfg.negative + 1}. "
+            f"Lower min_count (the most frequent word appears {top} times) or negative, or add more text.")
 
 
 def learning_rate(cfg: TrainConfig, progress: float) -> float:
@@ -111,8 +143,8 @@ def train(data, cfg: TrainConfig, on_event: EventCallback | None = None, cancel:
 
     A cancel before the first training step (e.g. during the scan) raises TrainingCancelled.
     """
-    owned = not (isinstance(data, Prepared) and data.config == cfg)
-    prep = prepare(data, cfg, progress, cancel) if owned else data
+    prep = prepare(data, cfg, progress, cancel)  # a Prepared that matches cfg comes back as it is
+    owned = prep is not data
     try:
         return _train(prep, cfg, on_event, cancel)
     finally:
@@ -136,7 +168,7 @@ def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, can
     emit = on_event or (lambda ev: None)
     vocab, corpus = prep.vocab, prep.corpus
     model = make_mirrored_model(len(vocab), cfg) or make_model(len(vocab), cfg)
-    per_token = max(prep.keep_rate() * (1 if cfg.cbow else cfg.window + 1), 1e-3)
+    per_token = max(prep.keep_rate(cfg) * (1 if cfg.cbow else cfg.window + 1), 1e-3)
     # Fixed-shape (padded) TF steps waste the padding of each chunk's last batch: give them
     # several batches per chunk. The native kernel takes any length, one chunk per call.
     per_chunk = model.batch_size * (1 if model.name == "native" else 4)
@@ -144,7 +176,8 @@ def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, can
     corpus.release_pages()  # the chunk search read all sentence offsets
     total_words = cfg.epochs * corpus.n_tokens
     raw_per_word = prep.scan.stats.tokens / corpus.n_tokens  # report throughput in raw corpus words
-    summary = prep.summary()
+    summary = prep.summary(cfg)
+    report_every = report_interval(cfg, prep.examples_per_epoch(cfg) * cfg.epochs / model.batch_size)
     probe_rows, probe_missing = resolve_probes(vocab, cfg)
     emit(TrainEvent("start", info={**summary, "backend": model.name, "probe_missing": probe_missing}))
 
@@ -178,7 +211,7 @@ def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, can
                 corpus.release_pages()  # mapped pages already trained on would otherwise pile up in RSS
                 released = done_words
             win_loss, win_n, ep_loss, ep_n = win_loss + loss_sum, win_n + n, ep_loss + loss_sum, ep_n + n
-            if step % cfg.report_every == 0 and win_n:
+            if step % report_every == 0 and win_n:
                 ev = event("progress", b.epoch, loss=win_loss / win_n)
                 history.append({"progress": ev.progress, "loss": ev.loss, "words_per_sec": ev.words_per_sec,
                                 "epoch": b.epoch, "lr": ev.lr, "elapsed_s": ev.elapsed_s})

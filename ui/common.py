@@ -1,22 +1,33 @@
-"""Small helpers shared by the tabs: cached corpus work, number formatting, error sentences."""
+"""Small helpers shared by the tabs: cached corpus work, number formatting, error sentences, the warm-up.
+
+Corpus work is cached per process (all sessions) in explorer.cache.LRUCache objects held by
+st.cache_resource: scans by (content, text settings), prepared corpora by (content, text and vocabulary
+settings), so changing epochs, the learning rate or the model never re-encodes the text.
+"""
 from __future__ import annotations
 
 import hashlib
-import json
+import logging
 import os
 import re
 import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import streamlit as st
 
+from explorer.cache import LRUCache
 from trainer import TextSource, TrainConfig, prepare, scan_corpus
+from trainer.loop import PREPARED_FIELDS, Prepared
+
+logger = logging.getLogger(__name__)
 
 APP_DIR = Path(__file__).resolve().parent.parent
 SAMPLE_PATH = APP_DIR / "sample_data" / "shakespeare.txt"
 SAMPLE_LABEL = "Shakespeare sample"
+SCANS_KEPT = 6  # corpus scans kept per process (a scan is the raw token stream: the biggest object)
+PREPARED_KEPT = 3  # encoded corpora kept per process; running jobs hold their own reference
+WARM_UP_TIMEOUT_S = 180.0  # the longest a first map waits for the warm-up (UMAP's numba compile: 20-30 s)
 TABS = {"data": ":material/description: Data", "train": ":material/model_training: Train",
         "explore": ":material/explore: Explore", "compare": ":material/compare_arrows: Compare",
         "export": ":material/download: Export"}  # name -> label (the label is the st.tabs state value)
@@ -41,10 +52,15 @@ def md(text: object) -> str:
 
 
 def sentence(err: BaseException | str) -> str:
-    """An exception's message as a sentence for Markdown: capitalised, full stop, markup escaped."""
+    """An exception's message as a sentence for Markdown: capitalised, full stop, markup escaped.
+
+    Only a plain lower-case first word is capitalised: a message that starts with a file name
+    ('village_stories.txt is empty') keeps the name as the user wrote it."""
     msg = (str(err) if not isinstance(err, KeyError) or not err.args else str(err.args[0])).strip()
     msg = msg or type(err).__name__
-    msg = msg[0].upper() + msg[1:]
+    first = msg.split(None, 1)[0]
+    if first.isalpha() and first.islower():
+        msg = msg[0].upper() + msg[1:]
     return md(msg if msg.endswith((".", "?", "!")) else msg + ".")
 
 
@@ -81,55 +97,25 @@ def sample_selection() -> DataSelection:
                          file_digest(str(SAMPLE_PATH), SAMPLE_PATH.stat().st_mtime), SAMPLE_LABEL)
 
 
-def text_settings(cfg: TrainConfig | None) -> tuple[bool, bool, int]:
-    """(lowercase, strip_punctuation, max_sentence_len) of the config, else of the widgets."""
-    if cfg is not None:
-        return cfg.lowercase, cfg.strip_punctuation, cfg.max_sentence_len
-    ss = st.session_state
-    return (bool(ss.get("cfg_lowercase", True)), bool(ss.get("cfg_strip_punct", True)),
-            max(2, int(ss.get("cfg_max_sentence_len", 1000) or 1000)))
-
-
-class _LRU:
-    """A small thread-safe LRU shared by all sessions (held by st.cache_resource)."""
-
-    def __init__(self, size: int):
-        self.size, self.data, self.lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, key):
-        with self.lock:
-            if key in self.data:
-                self.data.move_to_end(key)
-                return self.data[key]
-        return None
-
-    def put(self, key, value) -> None:
-        with self.lock:
-            self.data[key] = value
-            while len(self.data) > self.size:
-                self.data.popitem(last=False)
+def _scans() -> LRUCache:
+    return _caches()[0]
 
 
 @st.cache_resource(show_spinner=False)
-def _scans() -> _LRU:
-    return _LRU(6)
+def _caches() -> tuple[LRUCache, LRUCache]:
+    """(scans, prepared corpora), shared by all sessions of this process."""
+    return LRUCache(SCANS_KEPT), LRUCache(PREPARED_KEPT)
 
 
 @st.cache_data(show_spinner=False, max_entries=6)
 def cached_checks(digest: str, _sources: list[TextSource]):
-    from explorer.data_report import check_text
+    from trainer.data_report import check_text
     return check_text(_sources)
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def cached_prepare(digest: str, config_json: str, _scan, _cfg: TrainConfig):
-    """Vocabulary + encoded corpus for one config (cached; the job keeps its own reference)."""
-    return prepare(_scan, _cfg)
-
-
-def scan_with_progress(data: DataSelection, cfg: TrainConfig | None):
+def scan_with_progress(data: DataSelection, cfg: TrainConfig):
     """The scan of the chosen text, read once per (content, text settings) with a progress bar."""
-    key = (data.digest, *text_settings(cfg))
+    key = (data.digest, cfg.lowercase, cfg.strip_punctuation, cfg.max_sentence_len)
     scan = _scans().get(key)
     if scan is None:
         bar = st.progress(0.0, text="Reading the text…")
@@ -145,9 +131,15 @@ def scan_with_progress(data: DataSelection, cfg: TrainConfig | None):
     return scan
 
 
-def prepare_for(data: DataSelection, cfg: TrainConfig):
-    scan = scan_with_progress(data, cfg)
-    return cached_prepare(data.digest, json.dumps(cfg.to_dict(), sort_keys=True), scan, cfg)
+def prepare_for(data: DataSelection, cfg: TrainConfig) -> Prepared:
+    """Vocabulary + encoded corpus for cfg, shared by every config with the same text and vocabulary settings
+    (a running job keeps its own reference, whatever the cache drops)."""
+    key = (data.digest, *(getattr(cfg, f) for f in PREPARED_FIELDS))
+    cached = _caches()[1].get(key)
+    prep = prepare(cached if cached is not None else scan_with_progress(data, cfg), cfg)  # checks cfg too
+    if prep is not cached:
+        _caches()[1].put(key, prep)
+    return prep
 
 
 def empty_state(message: str) -> None:
@@ -167,24 +159,22 @@ def _warm_up() -> None:
     """Import TensorFlow and compile UMAP's numba code in the background: the first training and the first
     UMAP map then start at once instead of after 5-20 s. No Streamlit call happens in this thread."""
     try:
-        import numpy as np
         import tensorflow  # noqa: F401  (what the first training would import)
 
-        from explorer import Vectors, compute_map
-        rng = np.random.default_rng(0)
-        vec = Vectors([f"w{i}" for i in range(60)], rng.normal(size=(60, 8)))
-        compute_map(vec, "umap", n_words=60, cache=None)
-    except Exception:  # warming up is optional
-        pass
+        from explorer import warm_up_umap
+        logger.info("warm-up done in %.1f s", warm_up_umap(large=False))
+    except Exception:  # the app works without it (maps are just slower the first time): say why in the log
+        logger.exception("warm-up failed; the first map will compile UMAP itself")
     finally:
         _WARM.set()
 
 
-def wait_for_warm_up(timeout: float = 180.0) -> None:
+def wait_for_warm_up(timeout: float = WARM_UP_TIMEOUT_S) -> None:
     """Block until the warm-up is done: numba compiling in two threads at once can deadlock, so maps wait."""
     if not _WARM.is_set():
         with st.spinner("Getting the map engine ready (only before the first map)…"):
-            _WARM.wait(timeout)
+            if not _WARM.wait(timeout):
+                logger.warning("warm-up still running after %.0f s; drawing the map anyway", timeout)
 
 
 _WARM_LOCK = threading.Lock()
@@ -192,8 +182,8 @@ _warm_started = False
 
 
 def start_warm_up() -> None:
-    """Once per process (a module-level flag, so a reloaded module warms up again and never waits on a stale
-    event); WORD2VEC_EXPLORER_WARMUP=0 turns it off (the tests do)."""
+    """The one warm-up of the process (a module-level flag, so a reloaded module warms up again and never waits
+    on a stale event); WORD2VEC_EXPLORER_WARMUP=0 turns it off (the tests do)."""
     global _warm_started
     with _WARM_LOCK:
         if _warm_started:

@@ -1,32 +1,25 @@
 """Compare tab: two runs side by side — their settings, and the same word's neighbours in each."""
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 import streamlit as st
 
-from explorer import Vectors
+from explorer import Vectors, neighbour_agreement, resolve_word
 
 from . import state
 from .common import empty_state, md
-from .explore_tab import neighbour_table, pick_run, resolve, word_error
 from .sidebar import LABELS
+from .widgets import neighbour_table, pick_run, word_error
 
-AGREEMENT_WORDS = 200
+logger = logging.getLogger(__name__)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def neighbour_agreement(fp_a: str, fp_b: str, _a: Vectors, _b: Vectors, n_words: int = AGREEMENT_WORDS,
-                        k: int = 10) -> tuple[float, int]:
-    """Mean share of common top-k neighbours over the most frequent words both runs know; (share, words used)."""
-    shared = [w for w in _a.words[: n_words * 3] if w in _b][:n_words]
-    if len(shared) < 2:
-        return float("nan"), 0
-    total = 0.0
-    for w in shared:
-        na = {x for x, _ in _a.most_similar(w, topn=k)}
-        nb = {x for x, _ in _b.most_similar(w, topn=k)}
-        total += len(na & nb) / k
-    return total / len(shared), len(shared)
+def cached_agreement(fp_a: str, fp_b: str, _a: Vectors, _b: Vectors) -> tuple[float, int]:
+    """explorer.neighbour_agreement, cached by the two vector sets' fingerprints."""
+    return neighbour_agreement(_a, _b)
 
 
 def settings_rows(a: state.Run, b: state.Run) -> pd.DataFrame:
@@ -46,23 +39,23 @@ def settings_rows(a: state.Run, b: state.Run) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def render() -> None:
+def render(model: state.SessionModel) -> None:
     st.markdown("Put two runs side by side: which settings differ, and how a word's neighbours change.")
-    usable = state.usable_runs()
+    usable = model.usable_runs()
     if len(usable) < 2:
         empty_state("Comparing needs two finished runs. Train another one on the **Train** tab — for example with a "
                     "different *Vector size* or *Context window* — or load a vectors file on the **Explore** tab.")
         return
     c = st.columns(2)
     with c[0]:
-        a = pick_run("compare_a", "Run A", default=-2)
+        a = pick_run(model, "compare_a", "Run A", default=-2)
     with c[1]:
-        b = pick_run("compare_b", "Run B")
+        b = pick_run(model, "compare_b", "Run B")
     if a.name == b.name:
         st.info("Both sides show the same run; pick a different one for A or B.")
     with st.expander("What differs", expanded=True, icon=":material/difference:"):
         st.dataframe(settings_rows(a, b), hide_index=True, width="stretch", key="compare_settings")
-        share, used = neighbour_agreement(a.vectors.fingerprint, b.vectors.fingerprint, a.vectors, b.vectors)
+        share, used = cached_agreement(a.vectors.fingerprint, b.vectors.fingerprint, a.vectors, b.vectors)
         if used:
             st.metric("Neighbour agreement", f"{share:.0%}",
                       help=f"On average, this share of the 10 nearest words is the same in both runs "
@@ -77,7 +70,7 @@ def render() -> None:
     results = {}
     for side, run in (("A", a), ("B", b)):
         try:
-            w = resolve(run.vectors, word)
+            w = resolve_word(run.vectors, word)
             results[side] = (w, run.vectors.most_similar(w, topn=int(topn)))
         except (KeyError, ValueError) as e:
             results[side] = (None, word_error(e))

@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 
-import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
-from explorer import zipf_figure
-from explorer.data_report import build_report
+from explorer import line_length_figure, zipf_figure
 from trainer import ConfigError, CorpusError, TextSource, TrainConfig
+from trainer.data_report import build_report
 from trainer.ingest import MAX_UNZIPPED_BYTES, UPLOAD_TYPES, IngestError, ingest_uploads
 
 from .common import (
@@ -24,6 +23,9 @@ from .common import (
     scan_with_progress,
     sentence,
 )
+from .state import SessionModel
+
+logger = logging.getLogger(__name__)
 
 SOURCES = {"sample": f"{SAMPLE_LABEL} (1.1 MB)", "upload": "Upload files", "paste": "Paste text"}
 MAX_PASTE_CHARS = 5_000_000
@@ -72,6 +74,7 @@ def choose_source(session_dir: str) -> DataSelection | None:
         st.error(sentence(e), icon=":material/error:")
         return None
     except OSError as e:  # e.g. the server's disk is full
+        logger.warning("upload could not be stored: %s", e)
         st.error(f"The upload could not be stored ({sentence(e)}) Try again with fewer or smaller files.",
                  icon=":material/error:")
         return None
@@ -85,22 +88,9 @@ def choose_source(session_dir: str) -> DataSelection | None:
     return DataSelection(got.sources, got.digest, label, got.notes)
 
 
-def line_length_figure(edges: np.ndarray, counts: np.ndarray) -> go.Figure:
-    lo, hi = edges[:-1], edges[1:] - 1
-    labels = [f"{a}" if a == b else f"{a}–{b}" for a, b in zip(lo, hi)]
-    fig = go.Figure(go.Bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=np.diff(edges) * 0.9,
-                           customdata=labels, name="lines",
-                           hovertemplate="%{customdata} words: %{y:,} lines<extra></extra>"))
-    fig.update_layout(title={"text": "Line lengths"}, height=380, bargap=0.05,
-                      xaxis={"title": {"text": "words per line (longest 0.5% in the last bar)"}},
-                      yaxis={"title": {"text": "number of lines"}})
-    return fig
-
-
-def render_report(data: DataSelection, cfg: TrainConfig | None) -> None:
-    ss = st.session_state
-    min_count = cfg.min_count if cfg else max(1, int(ss.get("cfg_min_count", 5) or 1))
-    max_vocab = cfg.max_vocab if cfg else (int(ss.get("cfg_max_vocab", 0) or 0) or None)
+def render_report(data: DataSelection, cfg: TrainConfig) -> None:
+    """The sanity check at `cfg`'s text and vocabulary settings (the last valid sidebar config)."""
+    min_count, max_vocab = cfg.min_count, cfg.max_vocab
     try:
         scan = scan_with_progress(data, cfg)
         with st.spinner("Checking the raw text…"):
@@ -156,10 +146,12 @@ def render_report(data: DataSelection, cfg: TrainConfig | None) -> None:
                      max_value=float(top["share of text"].max() or 1.0))})
 
 
-def render(cfg: TrainConfig | None, session_dir: str, show_report: bool = True) -> DataSelection | None:
-    """Draw the Data tab (the report only when the tab is open); returns the chosen text or None."""
+def render(model: SessionModel, show_report: bool = True) -> DataSelection | None:
+    """Draw the Data tab (the report only when the tab is open); returns the chosen text or None.
+
+    The report uses model.last_config: the sidebar's config, or the last valid one while a setting is wrong."""
     st.markdown("Pick the text to learn from and check that it looks like real text before training.")
-    data = choose_source(session_dir)
+    data = choose_source(model.session_dir)
     if data is not None and show_report:
-        render_report(data, cfg)
+        render_report(data, model.last_config)
     return data

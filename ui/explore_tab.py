@@ -2,13 +2,14 @@
 analogies, similarity, odd-one-out, loading pretrained vectors, and an optional quality check."""
 from __future__ import annotations
 
-import numpy as np
+import functools
+import logging
+
 import pandas as pd
 import streamlit as st
 
 from explorer import (
     METHOD_LIMITS,
-    UnknownWordError,
     Vectors,
     VectorsFormatError,
     compute_map,
@@ -18,74 +19,32 @@ from explorer import (
     load_vectors,
     map_figure,
     neighbours_figure,
+    resolve_word,
 )
 
 from . import state
 from .common import empty_state, md, sentence, tidy_map, wait_for_warm_up
+from .widgets import pick_run, show_neighbours, word_error
+
+logger = logging.getLogger(__name__)
 
 METHODS = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
 MAX_MAP_WORDS = 100_000  # a browser draws this many WebGL points comfortably
+DEFAULT_MAP_WORDS = 2000  # words on a new run's map: readable, and a UMAP fit of a few seconds
+MIN_MAP_WORDS = 10
+MAP_LABELS = 30  # most frequent words written on the map
+MAP_HEIGHT = 650
 LOAD_FORMATS = {"auto": "Detect automatically", "word2vec": "word2vec (text or binary)", "glove": "GloVe text",
                 "projector": "Embedding Projector vectors.tsv"}
 
 
-# ------------------------------------------------------------------ helpers (also used by Compare and Export)
-def pick_run(key: str, label: str, help: str | None = None, default: int = -1) -> state.Run | None:
-    """A select box over the usable runs (default: the newest); None when there are none.
-
-    The options are the runs' labels (stable once a run is usable), so a partial run reads as such."""
-    usable = state.usable_runs()
-    if not usable:
-        return None
-    by_label = {r.label: r for r in usable}
-    if st.session_state.get(key) not in by_label:
-        st.session_state[key] = usable[default].label
-    run = by_label[st.selectbox(label, list(by_label), key=key, help=help)]
-    st.session_state[f"{key}_name"] = run.name  # plain state for other tabs (not a widget key)
-    return run
-
-
-def resolve(vec: Vectors, word: str) -> str:
-    """The vocabulary spelling of a typed word (tries lower case); UnknownWordError when absent."""
-    w = word.strip()
-    if w in vec:
-        return w
-    if w.lower() in vec:
-        return w.lower()
-    vec.index_of(w)  # raises UnknownWordError with suggestions
-    return w
-
-
-def word_error(e: Exception) -> str:
-    if isinstance(e, UnknownWordError):
-        tip = f" Try {', '.join(md(repr(s)) for s in e.suggestions[:3])}." if e.suggestions else \
-            " Pick a word from the map or from 'Top words' on the Data tab."
-        return f"'{md(e.word)}' is not in this model's vocabulary.{tip}"
-    return sentence(e)
-
-
-def neighbour_table(rows: list[tuple[str, float]], vec: Vectors) -> pd.DataFrame:
-    df = pd.DataFrame(rows, columns=["word", "similarity"])
-    df.insert(0, "rank", range(1, len(df) + 1))
-    if vec.counts is not None:
-        df["count"] = [vec.count(w) for w, _ in rows]
-    return df
-
-
-def show_neighbours(rows: list[tuple[str, float]], vec: Vectors, key: str, height: int | str = "auto") -> None:
-    st.dataframe(neighbour_table(rows, vec), hide_index=True, width="stretch", key=key, height=height,
-                 column_config={"similarity": st.column_config.ProgressColumn(
-                     "similarity", help="Cosine similarity: 1 = same direction, 0 = unrelated.", format="%.3f",
-                     min_value=-1.0, max_value=1.0)})
-
-
 # ------------------------------------------------------------------ loading vectors from files
-def _load_clicked() -> None:
+def _load_clicked(model: state.SessionModel) -> None:
     """on_click of 'Load vectors' (runs before the script, so it may select the new run)."""
     ss = st.session_state
     up, meta = ss.get("explore_load_file"), ss.get("explore_load_meta")
     if up is None:
-        ss["explore_load_msg"] = ("error", "Choose a vectors file first.")
+        model.load_message = ("error", "Choose a vectors file first.")
         return
     limit = int(ss.get("explore_load_limit") or 0) or None
     try:
@@ -93,17 +52,23 @@ def _load_clicked() -> None:
                            metadata=meta.getvalue() if meta is not None else None,
                            metadata_name=meta.name if meta is not None else None, limit=limit)
     except (VectorsFormatError, ValueError, TypeError, UnicodeDecodeError) as e:
-        ss["explore_load_msg"] = ("error", f"Could not load {md(up.name)}: {sentence(e)} Check the format "
-                                           "(word2vec, GloVe or Projector TSV), or read fewer words.")
+        model.load_message = ("error", f"Could not load {md(up.name)}: {sentence(e)} Check the format "
+                                       "(word2vec, GloVe or Projector TSV), or read fewer words.")
         return
-    name = state.unique_name(up.name.rsplit(".", 1)[0])
-    state.add_run(state.Run(name=name, data_label=up.name, vectors=vec))
-    ss["explore_load_msg"] = ("success", f"Loaded {len(vec):,} words × {vec.dim} dimensions as **{md(name)}**.")
+    name = model.unique_name(up.name.rsplit(".", 1)[0])
+    state.add_run(model, state.Run(name=name, data_label=up.name, vectors=vec))
+    if vec.meta.get("words_missing"):
+        model.load_message = ("warning", f"Loaded {len(vec):,} vectors × {vec.dim} dimensions as **{md(name)}**, "
+                                         "but the words are missing: a vectors.tsv holds only numbers. They are "
+                                         "numbered 0, 1, 2, … for now; load it again together with its "
+                                         "metadata.tsv to see the words.")
+    else:
+        model.load_message = ("success", f"Loaded {len(vec):,} words × {vec.dim} dimensions as **{md(name)}**.")
 
 
-def render_loader() -> None:
+def render_loader(model: state.SessionModel) -> None:
     with st.expander("Load word vectors from a file (explore without training)",
-                     expanded=not state.usable_runs(), icon=":material/upload_file:"):
+                     expanded=not model.usable_runs(), icon=":material/upload_file:"):
         st.caption(f"word2vec text or binary, GloVe, or an Embedding Projector vectors.tsv (with its metadata.tsv "
                    f"for the words) — up to {st.get_option('server.maxUploadSize')} MB.")
         st.file_uploader("Vectors file", type=["txt", "vec", "bin", "tsv"], key="explore_load_file")
@@ -113,29 +78,31 @@ def render_loader() -> None:
         c[1].selectbox("Format", list(LOAD_FORMATS), format_func=LOAD_FORMATS.get, key="explore_load_format")
         c[2].number_input("Read only the first N words", 0, 10_000_000, step=10_000, key="explore_load_limit",
                           help="Big files: read only the most frequent N words (0 reads all, up to 1 million).")
-        st.button("Load vectors", key="explore_load_btn", on_click=_load_clicked, icon=":material/upload:")
-        msg = st.session_state.pop("explore_load_msg", None)
+        st.button("Load vectors", key="explore_load_btn", on_click=_load_clicked, args=(model,),
+                  icon=":material/upload:")
+        msg, model.load_message = model.load_message, None
         if msg:
-            (st.error if msg[0] == "error" else st.success)(msg[1])
+            {"error": st.error, "warning": st.warning}.get(msg[0], st.success)(msg[1])
 
 
 # ------------------------------------------------------------------ the map
-def _map_clicked() -> None:
-    """on_select of the map: the clicked point's word becomes the searched word."""
-    ev = st.session_state.get("explore_map")
-    m = st.session_state.get("explore_map_result")
-    points = (ev or {}).get("selection", {}).get("points", []) if ev else []
-    if not points or m is None or m.dims != 2:
+def _map_clicked(model: state.SessionModel) -> None:
+    """on_select of the map: the clicked point's word (the figure's `customdata`) becomes the searched word."""
+    ev = st.session_state.get("explore_map") or {}
+    points = ev.get("selection", {}).get("points", [])
+    m = model.explore.map_result
+    if not points or m is None:
         return
-    p = points[0]
-    if p.get("x") is None or p.get("y") is None:
-        return
-    d = ((np.asarray(m.coords) - np.array([p["x"], p["y"]], dtype=np.float32)) ** 2).sum(axis=1)
-    st.session_state["explore_word"] = m.words[int(np.argmin(d))]
+    word = points[0].get("customdata")
+    if isinstance(word, (list, tuple)):
+        word = word[0] if word else None
+    if isinstance(word, str) and word in m.words:
+        st.session_state["explore_word"] = word
 
 
-def map_settings(vec: Vectors) -> dict:
-    """Widgets for the map; returns the settings (also used by the Export tab's coordinates CSV)."""
+def map_settings(model: state.SessionModel, run: state.Run) -> dict:
+    """Widgets for the map; returns the settings."""
+    vec = run.vectors
     c = st.columns([2, 1, 2, 3])
     method = c[0].segmented_control("Map method", list(METHODS), format_func=METHODS.get, key="map_method",
                                     help="UMAP keeps neighbourhoods (best overall); PCA is fast and linear; t-SNE "
@@ -146,17 +113,17 @@ def map_settings(vec: Vectors) -> dict:
                                    help="Frequency: how common each word is. Cluster: groups found by k-means "
                                         "in the full vectors.") or "frequency"
     top = min(len(vec), METHOD_LIMITS[method], MAX_MAP_WORDS)
-    lo = min(10, top)
+    lo = min(MIN_MAP_WORDS, top)
     current = st.session_state.get("map_words")
-    if current is None or not lo <= current <= top:
-        st.session_state["map_words"] = min(2000, top)
+    # A new run starts at the default: a small run's maximum must not stick to a bigger run's slider.
+    if current is None or not lo <= current <= top or model.explore.run_name != run.name:
+        st.session_state["map_words"] = min(DEFAULT_MAP_WORDS, top)
     if top > lo:
         n = c[3].slider("Words on the map", lo, top, key="map_words", step=1,
                         help="The most frequent words are mapped; every one of them is drawn.")
     else:
         n = top
-    settings = {"method": method, "dims": int(dims), "color": color, "n_words": int(n), "k": 8,
-                "n_neighbors": 15, "min_dist": 0.1, "seed": 0}
+    settings = {"method": method, "dims": int(dims), "color": color, "n_words": int(n)}
     with st.expander("Map options", icon=":material/tune:"):
         o = st.columns(4)
         settings["k"] = o[0].number_input("Clusters", 2, 16, key="map_k", help="Groups for 'Colour by cluster'.")
@@ -201,7 +168,7 @@ def render_analogy(vec: Vectors) -> None:
         st.caption("Fill in all three words.")
         return
     try:
-        rows = vec.analogy(resolve(vec, a), resolve(vec, b), resolve(vec, cc), topn=5)
+        rows = vec.analogy(resolve_word(vec, a), resolve_word(vec, b), resolve_word(vec, cc), topn=5)
     except (KeyError, ValueError) as e:
         st.warning(word_error(e))
         return
@@ -218,7 +185,7 @@ def render_similarity(vec: Vectors) -> None:
         st.caption("Type two words.")
         return
     try:
-        sim = vec.similarity(resolve(vec, w1), resolve(vec, w2))
+        sim = vec.similarity(resolve_word(vec, w1), resolve_word(vec, w2))
     except (KeyError, ValueError) as e:
         st.warning(word_error(e))
         return
@@ -234,14 +201,14 @@ def render_odd_one_out(vec: Vectors) -> None:
         st.caption("Type at least three words separated by spaces.")
         return
     try:
-        odd = vec.doesnt_match([resolve(vec, w) for w in words])
+        odd = vec.doesnt_match([resolve_word(vec, w) for w in words])
     except (KeyError, ValueError) as e:
         st.warning(word_error(e))
         return
     st.metric("Doesn't fit", odd)  # a metric value is plain text
 
 
-def render_quality(run: state.Run) -> None:
+def render_quality(model: state.SessionModel, run: state.Run) -> None:
     vec = run.vectors
     with st.expander("Quality check with your own test file (optional)", icon=":material/fact_check:"):
         st.caption("Analogy file: ': section' lines, then 'a b c d' per line (e.g. word2vec's questions-words.txt). "
@@ -256,10 +223,11 @@ def render_quality(run: state.Run) -> None:
                         rep = evaluate_analogies(vec, up.getvalue(), name=up.name)
                     else:
                         rep = evaluate_similarity(vec, up.getvalue(), name=up.name)
-                st.session_state["explore_eval_result"] = (run.name, up.name, rep)
+                model.eval_result = (run.name, up.name, rep)
             except (ValueError, KeyError, UnicodeDecodeError) as e:
+                model.eval_result = None  # never an old result under a new error
                 st.error(f"{sentence(e)} Check that the file matches the chosen type.")
-        got = st.session_state.get("explore_eval_result")
+        got = model.eval_result
         if got and got[0] == run.name:
             rep = got[2]
             if hasattr(rep, "accuracy"):
@@ -277,12 +245,13 @@ def render_quality(run: state.Run) -> None:
 
 
 # ------------------------------------------------------------------ the tab
-def render() -> None:
+def render(model: state.SessionModel) -> None:
     st.markdown("Look at what the model learned: a map of the words, their nearest neighbours, and word arithmetic.")
-    render_loader()
-    run = pick_run("explore_run", "Vectors to explore",
+    render_loader(model)
+    run = pick_run(model, "explore_run", "Vectors to explore",
                    help="Any finished run of this session, or vectors loaded from a file.")
     if run is None:
+        model.explore = state.ExploreView()
         empty_state("Nothing to explore yet: train a model on the **Train** tab (the sample is ready to go), or "
                     "load a vectors file above.")
         return
@@ -290,18 +259,21 @@ def render() -> None:
     if run.partial:
         st.warning(f"**{md(run.name)}** was stopped early ({run.result.epochs_completed:.1f} of {run.config.epochs} "
                    "epochs): this is a partial model.", icon=":material/pause_circle:")
+    if vec.meta.get("words_missing"):
+        st.warning("These vectors came without their words (no metadata.tsv): points are numbered instead of "
+                   "named.", icon=":material/warning:")
     st.caption(f"{len(vec):,} words × {vec.dim} dimensions · from {md(run.data_label)}")
 
-    s = map_settings(vec)
+    s = map_settings(model, run)
     c = st.columns([3, 1])
     query = c[0].text_input("Search a word", key="explore_word", placeholder="e.g. king — or click a point on the map",
                             help="Highlights the word and its nearest neighbours on the map.")
-    topn = c[1].number_input("Neighbours", 1, 100, key="explore_topn")
+    topn = int(c[1].number_input("Neighbours", 1, 100, key="explore_topn"))
     hits, focus = [], None
     if query.strip():
         try:
-            focus = resolve(vec, query)
-            hits = vec.most_similar(focus, topn=int(topn))
+            focus = resolve_word(vec, query)
+            hits = vec.most_similar(focus, topn=topn)
         except (KeyError, ValueError) as e:
             st.warning(word_error(e))
             focus = None
@@ -309,13 +281,16 @@ def render() -> None:
         m = build_map(vec, s)
         clusters = clusters_for(vec, m, s)
     except (ValueError, MemoryError, RuntimeError) as e:
+        logger.warning("map failed for %r: %s", run.name, e)
+        model.explore = state.ExploreView(run_name=run.name, query=focus, topn=topn)
         st.error(f"The map could not be drawn: {sentence(e)} Try PCA or fewer words.", icon=":material/error:")
         return
-    st.session_state["explore_map_result"] = m
+    model.explore = state.ExploreView(run_name=run.name, map_result=m, clusters=clusters, query=focus, topn=topn)
     fig = tidy_map(map_figure(m, color_by=s["color"], clusters=clusters, query=focus, neighbours=hits or None,
-                              n_labels=30, height=650))
+                              n_labels=MAP_LABELS, height=MAP_HEIGHT))
     if m.dims == 2:
-        st.plotly_chart(fig, key="explore_map", on_select=_map_clicked, selection_mode="points", width="stretch")
+        st.plotly_chart(fig, key="explore_map", on_select=functools.partial(_map_clicked, model),
+                        selection_mode="points", width="stretch")
         st.caption("Click a point to see its neighbours. Drag to zoom, double-click to reset.")
     else:
         st.plotly_chart(fig, key="explore_map_3d", width="stretch")
@@ -336,4 +311,4 @@ def render() -> None:
         render_similarity(vec)
     with cols[2].container(border=True):
         render_odd_one_out(vec)
-    render_quality(run)
+    render_quality(model, run)

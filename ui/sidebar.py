@@ -5,7 +5,7 @@ keys (through the preset box's on_change), so a preset is a starting point the u
 """
 from __future__ import annotations
 
-import dataclasses
+import logging
 
 import streamlit as st
 
@@ -20,15 +20,19 @@ PRESET_HELP = {
 SAMPLE_CHOICES = [0.0, 1e-5, 1e-4, 1e-3, 1e-2]
 DEFAULT_LIVE_WORDS = 300
 
-# Field -> (widget key, how a preset value becomes the widget's value)
+logger = logging.getLogger(__name__)
+
+# TrainConfig field -> its widget's key (preset values go through _widget_value)
 _KEYS = {
     "cbow": "cfg_arch", "dim": "cfg_dim", "window": "cfg_window", "negative": "cfg_negative",
     "min_count": "cfg_min_count", "max_vocab": "cfg_max_vocab", "sample": "cfg_sample", "epochs": "cfg_epochs",
     "optimizer": "cfg_optimizer", "lr": "cfg_lr", "min_lr": "cfg_min_lr", "batch_size": "cfg_batch_size",
     "lowercase": "cfg_lowercase", "strip_punctuation": "cfg_strip_punct", "max_sentence_len": "cfg_max_sentence_len",
-    "seed": "cfg_seed", "deterministic": "cfg_deterministic", "backend": "cfg_backend", "threads": "cfg_threads",
-    "ns_exponent": "cfg_ns_exponent",
+    "seed": "cfg_seed", "backend": "cfg_backend", "threads": "cfg_threads", "ns_exponent": "cfg_ns_exponent",
 }
+# No "Reproducible" switch in the app: TensorFlow's enable_op_determinism() is process-wide and cannot be
+# undone, so one session ticking it would make every later training on the server deterministic (and
+# slower). Reproducible runs are for the CLI (--deterministic) and bench/, where the process is yours.
 LABELS = {  # field -> the label the user sees (used to turn ConfigError messages into sentences)
     "cbow": "Architecture", "dim": "Vector size", "window": "Context window", "negative": "Negative samples",
     "min_count": "Minimum count", "max_vocab": "Vocabulary cap", "sample": "Down-sample frequent words",
@@ -77,13 +81,13 @@ def changed_from_preset() -> list[str]:
     return [LABELS[f] for f, key in _KEYS.items() if st.session_state.get(key) != want[key]]
 
 
-def friendly_config_error(err: Exception) -> str:
-    """'dim=0 is not allowed: ...' -> 'Vector size (dim=0) is not allowed: ...'."""
-    msg = str(err)
-    field = msg.split("=", 1)[0]
-    if field in LABELS:
-        msg = f"{LABELS[field]} ({msg.split(' is not', 1)[0]})" + msg[len(msg.split(' is not', 1)[0]):]
-    return msg[0].upper() + msg[1:] + " Change it in the sidebar."
+def friendly_config_error(err: ConfigError) -> str:
+    """A ConfigError as a sentence naming the widget: 'Vector size (dim=0) is not allowed: ...'."""
+    if err.field in LABELS:
+        text = f"{LABELS[err.field]} ({err.field}={err.value!r}) is not allowed: {err.rule}."
+    else:
+        text = str(err)
+    return text[0].upper() + text[1:] + " Change it in the sidebar."
 
 
 def render_sidebar() -> tuple[TrainConfig | None, str | None]:
@@ -145,8 +149,6 @@ def render_sidebar() -> tuple[TrainConfig | None, str | None]:
                   help="How many of the most frequent words the live map shows while training (0: no live map).")
         st.number_input("Random seed", 0, 2**31 - 1, key="cfg_seed",
                         help="Same seed and settings give a comparable run.")
-        st.checkbox("Reproducible", key="cfg_deterministic",
-                    help="Identical vectors every time for the same text and seed (slower: one thread).")
         st.selectbox("Compute engine", ["auto", "native", "tf"], key="cfg_backend",
                      format_func=lambda b: {"auto": "Automatic", "native": "Fast kernel (CPU)",
                                             "tf": "TensorFlow ops"}[b],
@@ -168,10 +170,12 @@ def build_config(values: dict) -> tuple[TrainConfig | None, str | None]:
                   "threads"):
             fields[f] = int(fields[f])
         fields["snapshot_top"] = int(values.get("cfg_live_words", 0))
+        fields["deterministic"] = False  # process-wide in TensorFlow: never from a shared server (see _KEYS)
         cfg = TrainConfig(**fields).validate()
     except ConfigError as e:
         return None, friendly_config_error(e)
     except (KeyError, TypeError, ValueError) as e:
+        logger.warning("unreadable sidebar setting: %r", e)
         return None, f"A setting could not be read ({e}); pick a preset to reset them."
     return cfg, None
 
@@ -181,8 +185,3 @@ def config_summary(cfg: TrainConfig) -> str:
     arch = "CBOW" if cfg.cbow else "skip-gram"
     return (f"{arch}, {cfg.dim} dims, window {cfg.window}, {cfg.epochs} epochs, min count {cfg.min_count}, "
             f"{cfg.optimizer} lr {cfg.lr:g}")
-
-
-def config_table(cfg: TrainConfig) -> list[dict]:
-    return [{"setting": LABELS.get(f.name, f.name), "value": str(getattr(cfg, f.name))}
-            for f in dataclasses.fields(cfg) if f.name in LABELS]

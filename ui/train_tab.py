@@ -1,7 +1,12 @@
 """Train tab: the work estimate, Start/Stop, and a live panel (progress, loss curve, live map) that polls
-the background TrainingJob from an st.fragment. The worker thread never calls Streamlit."""
+the background TrainingJob from an st.fragment. The worker thread never calls Streamlit.
+
+A poll is cheap: it reads one JobView (shared with the sidebar badge, see Run.latest_view), rebuilds the
+loss figure only when new points arrived and projects a live map once per epoch. While a job is queued
+the poll slows down and draws only the waiting message."""
 from __future__ import annotations
 
+import logging
 import math
 
 import pandas as pd
@@ -9,21 +14,20 @@ import streamlit as st
 
 from explorer import StableMapper, loss_figure, map_figure
 from trainer import ConfigError, CorpusError, TrainConfig, TrainingJob
+from trainer.backend import BackendChoice
+from trainer.job import LEASE_SECONDS, JobStatus, JobView
 
 from . import state
 from .common import DataSelection, empty_state, human_seconds, md, prepare_for, sentence, tidy_map
 from .sidebar import config_summary
 
-POLL_SECONDS = 1.0  # a poll must finish well within this, or the next one interrupts it
-MAX_CURVE_POINTS = 600
-CHART_HEIGHT = 420
+logger = logging.getLogger(__name__)
 
-
-def loss_points(history: list[dict], epoch_losses: list[float], epochs: int) -> list[dict]:
-    """The loss history, or one point per epoch when the run was too short for progress events."""
-    if history or not epoch_losses:
-        return history
-    return [{"progress": (i + 1) / epochs, "loss": loss, "epoch": i} for i, loss in enumerate(epoch_losses)]
+POLL_SECONDS = 1.0  # while training: a poll must finish well within this, or the next one interrupts it
+QUEUED_POLL_SECONDS = 3.0  # while queued nothing changes but the queue: poll less
+MAX_CURVE_POINTS = 600  # the browser redraws the curve every poll: keep it light
+CHART_HEIGHT = 380  # loss curve and live map side by side fit under the Start button at 1440x900
+LIVE_MAP_LABELS = 30  # most frequent words written on the live map
 
 
 def compact(n: int) -> str:
@@ -34,19 +38,33 @@ def compact(n: int) -> str:
     return f"{n:,}"
 
 
-def start_training(prep, cfg: TrainConfig, data: DataSelection, wanted_name: str) -> state.Run:
-    """Create the run and its background job (the job keeps this Prepared; later uploads cannot touch it)."""
-    name = state.unique_name(wanted_name) if wanted_name.strip() else state.next_run_name()
-    # A progress event every few steps, so even a short run draws a curve (the worker re-uses prep's scan).
-    steps = prep.examples_per_epoch() * cfg.epochs / (cfg.batch_size or 16384)
-    cfg = cfg.replace(report_every=int(max(1, min(10, steps // 300))))
+def engine_choice(cfg: TrainConfig) -> BackendChoice | None:
+    """Which engine will train this config and why (None while the backend module cannot say)."""
+    try:
+        from trainer.backend import choose_backend
+    except ImportError:  # the backend chooser lands with the native-build work
+        return None
+    try:
+        return choose_backend(cfg)
+    except Exception:  # an unavailable chooser must not hide the Start button; the log says why
+        logger.exception("choose_backend failed")
+        return None
+
+
+def start_training(model: state.SessionModel, prep, cfg: TrainConfig, data: DataSelection,
+                   wanted_name: str) -> state.Run:
+    """Create the run and its background job (the job keeps this Prepared; later uploads cannot touch it).
+
+    The trainer picks the report interval and reuses `prep` as it is (Prepared.matches)."""
+    name = model.unique_name(wanted_name) if wanted_name.strip() else model.next_run_name()
     n_snap = min(cfg.snapshot_top, len(prep.vocab))
-    run = state.Run(name=name, data_label=data.label, config=cfg, preset_label=st.session_state.get("cfg_preset", ""),
-                    job=TrainingJob(prep, cfg, name=name).start(), snapshot_words=list(prep.vocab.words[:n_snap]),
-                    live={"counts": prep.vocab.counts[:n_snap].copy()})
-    state.add_run(run, select=False)
+    live = state.LiveMap(list(prep.vocab.words[:n_snap]), prep.vocab.counts[:n_snap].copy()) if n_snap else None
+    run = state.Run(name=name, data_label=data.label, config=cfg, live=live,
+                    job=TrainingJob(prep, cfg, name=name, lease_s=LEASE_SECONDS).start())
+    state.add_run(model, run, select=False)
+    model.train_view = name
     st.session_state["train_view"] = name
-    st.session_state["clear_run_name"] = True  # the name box empties on the next full rerun
+    model.clear_run_name = True  # the name box empties on the next full rerun (before it is drawn)
     return run
 
 
@@ -59,7 +77,7 @@ def render_estimate(data: DataSelection, cfg: TrainConfig):
         st.error(f"{sentence(e)} Change the settings in the sidebar or the text on the Data tab.",
                  icon=":material/error:")
         return None
-    per_epoch = prep.examples_per_epoch()
+    per_epoch = prep.examples_per_epoch(cfg)
     unit = "centre words" if cfg.cbow else "word pairs"
     c = st.columns(4)
     c[0].metric("Words to learn", f"{len(prep.vocab):,}", help="The vocabulary: words that will get a vector.")
@@ -69,107 +87,136 @@ def render_estimate(data: DataSelection, cfg: TrainConfig):
                 help="Estimated training examples in one pass: each kept word paired with the words around it.")
     c[3].metric("All epochs", compact(per_epoch * cfg.epochs),
                 help=f"{cfg.epochs} epoch(s) × {per_epoch:,} {unit} = {per_epoch * cfg.epochs:,}.")
+    choice = engine_choice(cfg)
+    if choice is not None and choice.slower:
+        st.warning(md(choice.describe()), icon=":material/speed:")
     return prep
 
 
-def render(cfg: TrainConfig | None, cfg_error: str | None, data: DataSelection | None) -> None:
+def render(model: state.SessionModel, cfg: TrainConfig | None, cfg_error: str | None,
+           data: DataSelection | None) -> None:
+    if model.clear_run_name:
+        st.session_state["train_run_name"], model.clear_run_name = "", False
     st.markdown("Train word vectors on the chosen text. Settings are in the sidebar (a preset is a good start); "
                 "the loss curve and a map of the most frequent words update while it runs.")
     prep = None
+    busy = model.active_job_run()
     if cfg_error:
         st.error(cfg_error, icon=":material/error:")
     elif data is None:
         empty_state("Choose some text on the **Data** tab first (or pick the sample there).")
     else:
         st.caption(f"Text: **{md(data.label)}** · Settings: {md(config_summary(cfg))}")
-        prep = render_estimate(data, cfg)
-    busy = state.active_job_run()
+        if busy is None:  # while training, the live view takes this space (it must be in sight)
+            prep = render_estimate(data, cfg)
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    wanted = left.text_input("Run name", key="train_run_name", placeholder=f"run {st.session_state['run_counter'] + 1}",
+    wanted = left.text_input("Run name", key="train_run_name", placeholder=f"run {model.run_counter + 1}",
                              help="A name to find this run again in Explore, Compare and Export.")
     clicked = right.button("Start training", key="train_start", type="primary", icon=":material/play_arrow:",
                            disabled=prep is None or busy is not None, width="stretch")
-    # Always one element here, so the live panel below keeps its place when a run ends (no stale copies).
-    st.caption(f"**{md(busy.name)}** is running; stop it or wait for it to finish before starting another."
-               if busy is not None else "Each run is kept for this session; start as many as you like.")
     if clicked and prep is not None and busy is None:
-        start_training(prep, cfg, data, wanted)
+        start_training(model, prep, cfg, data, wanted)
         st.rerun()  # redraw with the run in progress (Start disabled, polling on)
 
-    trained = [r for r in state.runs().values() if r.job is not None]
+    trained = [r for r in model.runs.values() if r.job is not None]
     if not trained:
         empty_state("Press **Start training**. With the sample and the *Quick demo* preset it takes a few seconds.")
+        render_run_table(model)
         return
     names = [r.name for r in trained]
-    if st.session_state.get("train_view") not in names:
-        st.session_state["train_view"] = names[-1]
+    if model.train_view not in names:
+        model.train_view = names[-1]
     if len(names) > 1:
-        st.selectbox("Show run", names, key="train_view",
-                     help="Every run of this session is kept; pick one to see its training curve.")
-    active = state.active_job_run() is not None
-    st.fragment(run_every=POLL_SECONDS if active else None, key="train_live")(live_panel)()
-    render_run_table()
+        if st.session_state.get("train_view") not in names:
+            st.session_state["train_view"] = model.train_view
+        model.train_view = st.selectbox("Show run", names, key="train_view",
+                                        help="Every run of this session is kept; pick one to see its training curve.")
+    shown = model.runs[model.train_view]
+    view = shown.latest_view()
+    st.fragment(run_every=poll_every(shown, view), key="train_live")(live_panel)(model, shown)
+    render_run_table(model)
 
 
-def live_panel() -> None:
-    """Polled while a job runs: reads TrainingJob.view() (a copy made under the job's lock).
+def poll_every(run: state.Run, v: JobView) -> float | None:
+    """The fragments' poll interval for this run: none once finished, slow while queued."""
+    run.polled_as_queued = v.status is JobStatus.QUEUED
+    return None if v.finished else QUEUED_POLL_SECONDS if run.polled_as_queued else POLL_SECONDS
 
-    The figures are built before anything is drawn and the charts come last: a chart whose data changed is
-    remounted, and the old copy lingers until the poll ends, so the poll must end right after it."""
-    run = state.runs().get(st.session_state.get("train_view", ""))
-    if run is None or run.job is None:
-        return
-    job = run.job
-    v = job.view()
-    status, epochs = v["status"], run.config.epochs
-    history = loss_points(job.result.loss_history, job.result.epoch_losses, epochs) if job.result is not None \
-        else v["history"]
-    if len(history) > MAX_CURVE_POINTS:  # the browser redraws the curve every poll: keep it light
-        history = history[:: len(history) // MAX_CURVE_POINTS + 1] + history[-1:]
-    loss_fig = loss_figure(history, title=f"Training loss · {run.name}", height=CHART_HEIGHT) if history else None
-    map_fig = live_map_figure(run, v["snapshots"])
 
-    if status == "queued":
+def rerun_when_dequeued(run: state.Run, v: JobView) -> None:
+    """A fragment's interval is fixed when it is set up: once a queued job starts, one full rerun sets the
+    polls to the training pace."""
+    if run.polled_as_queued and v.status is not JobStatus.QUEUED:
+        run.polled_as_queued = False
+        st.rerun()
+
+
+def status_line(run: state.Run, v: JobView) -> None:
+    """One status element: queued / preparing / progress / finished / stopped / failed."""
+    epochs = run.config.epochs
+    if v.status is JobStatus.QUEUED:
         st.info(f"**{md(run.name)}** is waiting for a free training slot: {TrainingJob.max_concurrent} trainings are "
                 "already running on this server. It starts by itself as soon as one finishes.",
                 icon=":material/hourglass_top:")
-    elif status in ("new", "preparing"):
-        frac = float(v["info"].get("scan_progress", 0.0))
-        st.progress(frac, text=f"Preparing **{md(run.name)}**…")
-    elif status == "running":
-        ep = min(int(v["epoch"]) + 1, epochs)
-        st.progress(min(max(v["progress"], 0.0), 1.0),
-                    text=f"Training **{md(run.name)}** · epoch {ep} of {epochs} · {v['progress']:.0%} · "
-                         f"about {human_seconds(v['eta_s'])} left")
-    elif status == "done":
-        res = job.result
+    elif v.status in (JobStatus.NEW, JobStatus.PREPARING):
+        st.progress(min(max(v.scan_progress, 0.0), 1.0), text=f"Preparing **{md(run.name)}**…")
+    elif v.status is JobStatus.RUNNING:
+        ep = min(v.epoch + 1, epochs)
+        st.progress(min(max(v.progress, 0.0), 1.0),
+                    text=f"Training **{md(run.name)}** · epoch {ep} of {epochs} · {v.progress:.0%} · "
+                         f"about {human_seconds(v.eta_s)} left")
+    elif v.status is JobStatus.DONE:
+        res = run.job.result
         st.success(f"**{md(run.name)}** finished in {human_seconds(res.train_seconds)}: {len(res.words):,} words × "
                    f"{res.vectors.shape[1]} dimensions. Open the **Explore** tab to look at them.",
                    icon=":material/check_circle:")
-    elif status == "stopped":
-        res = job.result
+    elif v.status is JobStatus.STOPPED:
+        res = run.job.result
         done = f"{res.epochs_completed:.1f} of {epochs} epochs" if res is not None else "before it started"
         st.warning(f"**{md(run.name)}** was stopped early ({done}). It is kept as a **partial model**, marked "
                    "'stopped early' wherever runs are listed.", icon=":material/pause_circle:")
     else:
-        st.error(f"**{md(run.name)}** failed: {sentence(v['error'] or 'unknown error')} Check the settings and the "
-                 "text, then start again.", icon=":material/error:")
+        message = v.error.message if v.error else "unknown error"
+        st.error(f"**{md(run.name)}** failed: {sentence(message)} Check the settings and the text, then start again.",
+                 icon=":material/error:")
+
+
+def engine_words(v: JobView) -> str:
+    """The engine in words (not 'tf'): the BackendChoice sentence when the trainer reported one."""
+    if v.backend is not None:
+        return v.backend.describe()
+    names = {"native": "the compiled word2vec kernel (CPU)", "tf": "TensorFlow operations (CPU)",
+             "tf-gpu": "TensorFlow operations (GPU)"}
+    return f"Training with {names.get(v.backend_name, v.backend_name)}." if v.backend_name else ""
+
+
+def live_panel(model: state.SessionModel, run: state.Run) -> None:
+    """Polled while a job runs. Figures are built before anything is drawn and the charts come last: a chart
+    whose data changed is remounted, and the old copy lingers until the poll ends."""
+    v = run.latest_view()
+    rerun_when_dequeued(run, v)
+    if v.status is JobStatus.QUEUED:  # nothing else changes while queued
+        status_line(run, v)
+        st.button("Stop", key="train_stop", on_click=run.job.stop, icon=":material/stop:")
+        return
+    loss_fig = loss_curve(run, v)
+    map_fig = live_map_figure(run, v)
+    top = st.columns([5, 1], vertical_alignment="center")
+    with top[0]:
+        status_line(run, v)
     # Always drawn (disabled once finished) so the elements below keep their places between polls.
-    st.button("Stop", key="train_stop", on_click=job.stop, icon=":material/stop:", disabled=job.finished,
-              help="Stop after the current step and keep the model trained so far.")
-    loss = v["loss"]
-    c = st.columns(4)
-    c[0].metric("Loss", "–" if not isinstance(loss, float) or math.isnan(loss) else f"{loss:.4f}",
-                help="How wrong the model's guesses are on recent word pairs; it should go down.")
-    c[1].metric("Words per second", f"{v['words_per_sec']:,.0f}")
-    c[2].metric("Elapsed", human_seconds(v["elapsed_s"]))
-    c[3].metric("Backend", str(v["info"].get("backend", "–")), help="Which engine computes the updates.")
+    top[1].button("Stop", key="train_stop", on_click=run.job.stop, icon=":material/stop:", disabled=v.finished,
+                  help="Stop after the current step and keep the model trained so far.", width="stretch")
+    loss = "–" if math.isnan(v.loss) else f"{v.loss:.4f}"
+    st.caption(f"Loss **{loss}** · {v.words_per_sec:,.0f} words per second · {human_seconds(v.elapsed_s)} elapsed"
+               + (f" · {md(engine_words(v))}" if engine_words(v) else ""),
+               help="Loss: how wrong the model's guesses are on recent word pairs; it should go down.")
     left, right = st.columns(2)
     # Fixed-height boxes: a chart being replaced never pushes the page around.
     with left.container(key="train_loss_chart", height=CHART_HEIGHT + 20, border=False):
         if loss_fig is not None:
             st.plotly_chart(loss_fig, width="stretch")
-        elif not job.finished:
+        elif not v.finished:
             empty_state("The loss curve appears as soon as the first training steps are done.")
         else:
             st.caption("No loss was recorded: the run ended before its first training step.")
@@ -178,58 +225,88 @@ def live_panel() -> None:
             empty_state(map_fig)
         else:
             st.plotly_chart(map_fig, width="stretch")
-    announce_finished()
+    announce_finished(model)
 
 
-def announce_finished() -> None:
+def loss_curve(run: state.Run, v: JobView):
+    """The loss figure, rebuilt only when the history grew (kept on the run between polls)."""
+    if not v.history:
+        return None
+    if run.loss_fig is not None and run.loss_fig[0] == len(v.history):
+        return run.loss_fig[1]
+    rows = [p.as_row() for p in v.history]
+    if len(rows) > MAX_CURVE_POINTS:
+        rows = rows[:: len(rows) // MAX_CURVE_POINTS + 1] + rows[-1:]
+    fig = loss_figure(rows, title=f"Training loss · {run.name}", height=CHART_HEIGHT)
+    run.loss_fig = (len(v.history), fig)
+    return fig
+
+
+def announce_finished(model: state.SessionModel) -> None:
     """When a job has just finished: one full rerun turns it into explorable vectors and stops the polling."""
-    for run in state.runs().values():
-        if run.job is not None and run.job.finished and not run.live.get("announced"):
-            run.live["announced"] = True
+    for run in model.runs.values():
+        if run.job is not None and run.job.finished and not run.announced:
+            run.announced = True
             st.rerun()
 
 
-def status_badge() -> None:
+def status_badge(model: state.SessionModel) -> None:
     """A small progress line in the sidebar while this session trains, polled like the live panel."""
-    active = state.active_job_run() is not None
-    st.fragment(run_every=POLL_SECONDS if active else None, key="status_badge")(_badge)()
+    run = model.active_job_run()
+    every = None if run is None else poll_every(run, run.latest_view())
+    st.fragment(run_every=every, key="status_badge")(_badge)(model)
 
 
-def _badge() -> None:
-    run = state.active_job_run()
+def _badge(model: state.SessionModel) -> None:
+    run = model.active_job_run()
     if run is not None:
-        v = run.job.view()
-        text = {"queued": "waiting for a free slot", "new": "preparing", "preparing": "preparing"}.get(
-            v["status"], f"{v['progress']:.0%}")
-        st.progress(min(max(v["progress"], 0.0), 1.0), text=f"Training **{md(run.name)}**: {text}")
-    announce_finished()
+        v = run.latest_view()  # the same JobView the live panel shows in this poll
+        rerun_when_dequeued(run, v)
+        text = {JobStatus.QUEUED: "waiting for a free slot", JobStatus.NEW: "preparing",
+                JobStatus.PREPARING: "preparing"}.get(v.status, f"{v.progress:.0%}")
+        st.progress(min(max(v.progress, 0.0), 1.0), text=f"Training **{md(run.name)}**: {text}")
+    announce_finished(model)
 
 
-def live_map_figure(run: state.Run, snapshots: list):
-    """The live map of the newest snapshot (built once per epoch), or a sentence saying why there is none."""
-    if not run.snapshot_words:
+def live_map_figure(run: state.Run, v: JobView):
+    """The live map of the newest epoch, or a sentence saying why there is none.
+
+    Every snapshot not yet seen is projected in epoch order (so each epoch's map is aligned to the one
+    before it), even when several epochs ended between two polls."""
+    live = run.live
+    if live is None:
         return "Live map off: set 'Live-map words' in the sidebar's Advanced section."
-    if not snapshots:
+    if not v.snapshots:
         return "The live map of the most frequent words appears after the first epoch."
-    mapper = run.live.setdefault("mapper", StableMapper("pca", dims=2, seed=0))
-    maps = run.live.setdefault("maps", {})
-    epoch, matrix = snapshots[-1]  # only the newest snapshot is projected, aligned to the last one drawn
-    if epoch not in maps:
-        words = run.snapshot_words[: matrix.shape[0]]
-        maps[epoch] = mapper.update(words, matrix, counts=run.live["counts"][: matrix.shape[0]])
-    if run.live.get("figure_epoch") != epoch:
-        run.live["figure"] = tidy_map(map_figure(maps[epoch], n_labels=30, height=CHART_HEIGHT,
-                                                 title=f"Live map after epoch {epoch + 1} of {run.config.epochs}"))
-        run.live["figure_epoch"] = epoch
-    return run.live["figure"]
+    if live.mapper is None:
+        live.mapper = StableMapper("pca", dims=2, seed=0)
+    for epoch, matrix in v.snapshots:
+        if epoch not in live.maps and (not live.maps or epoch > max(live.maps)):
+            n = matrix.shape[0]
+            live.keep(epoch, live.mapper.update(live.words[:n], matrix, counts=live.counts[:n]))
+    epoch = max(live.maps)
+    if epoch not in live.figures:
+        live.figures = {epoch: tidy_map(map_figure(
+            live.maps[epoch], n_labels=LIVE_MAP_LABELS, height=CHART_HEIGHT,
+            title=f"Live map after epoch {epoch + 1} of {run.config.epochs}"))}  # only the shown one is kept
+    return live.figures[epoch]
 
 
-def render_run_table() -> None:
+def _status_text(run: state.Run) -> str:
+    if run.job is None:
+        return "loaded"
+    status = run.status
+    if not status.finished:
+        return "training" if status in (JobStatus.PREPARING, JobStatus.RUNNING) else status.value
+    return {JobStatus.STOPPED: "stopped early (partial)", JobStatus.DONE: "finished"}.get(status, status.value)
+
+
+def render_run_table(model: state.SessionModel) -> None:
     rows = []
-    for r in state.runs().values():
+    for r in model.runs.values():
         res = r.result
         rows.append({
-            "run": r.name, "status": {"stopped": "stopped early (partial)", "done": "finished"}.get(r.status, r.status),
+            "run": r.name, "status": _status_text(r),
             "text": r.data_label, "settings": config_summary(r.config) if r.config else "loaded from a file",
             "epochs done": round(res.epochs_completed, 2) if res is not None else None,
             "final loss": round(res.epoch_losses[-1], 4) if res is not None and res.epoch_losses else None,
@@ -237,5 +314,40 @@ def render_run_table() -> None:
             "dims": r.vectors.dim if r.vectors is not None else None,
             "seconds": round(res.train_seconds, 1) if res is not None else None,
         })
+    if not rows:
+        return
     with st.expander(f"All runs in this session ({len(rows)})", expanded=len(rows) > 1):
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", key="train_runs_table")
+        render_run_manager(model)
+
+
+def _rename(model: state.SessionModel) -> None:
+    """on_click of Rename (runs before the script, so it may clear the widgets)."""
+    ss = st.session_state
+    target, wanted = ss.get("runs_manage_target"), ss.get("runs_manage_name", "")
+    if target in model.runs and wanted.strip():
+        got = model.rename_run(target, wanted)
+        ss["runs_manage_target"], ss["runs_manage_name"] = got, ""
+        for key in ("explore_run", "export_run"):  # select boxes that showed the old label follow the run
+            if ss.get(key, "").startswith(target):
+                ss[key] = model.runs[got].label
+
+
+def _delete(model: state.SessionModel) -> None:
+    """on_click of Delete: the run's training stops and its vectors and maps are released."""
+    target = st.session_state.get("runs_manage_target")
+    if target in model.runs:
+        model.delete_run(target)
+        st.session_state.pop("runs_manage_target", None)
+
+
+def render_run_manager(model: state.SessionModel) -> None:
+    """Rename or delete a run."""
+    names = list(model.runs)
+    c = st.columns([2, 2, 1, 1], vertical_alignment="bottom")
+    c[0].selectbox("Run", names, key="runs_manage_target")
+    c[1].text_input("New name", key="runs_manage_name", placeholder="a new name")
+    c[2].button("Rename", key="runs_rename", width="stretch", on_click=_rename, args=(model,),
+                help="Type the new name first.")
+    c[3].button("Delete", key="runs_delete", width="stretch", icon=":material/delete:", on_click=_delete,
+                args=(model,), help="Forget this run: a running training stops, its vectors are released.")

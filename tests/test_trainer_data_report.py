@@ -1,12 +1,12 @@
-"""explorer.data_report: the Data tab's numbers and warnings (pure logic)."""
+"""trainer.data_report: the Data tab's numbers and warnings (pure logic)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from explorer.data_report import build_report, check_text, line_histogram, zipf_points
 from trainer import TextSource, scan_corpus
 from trainer.corpus import BinaryInputError
+from trainer.data_report import build_report, check_text, line_histogram
 
 
 def report(text: str | bytes, min_count: int = 1):
@@ -23,7 +23,9 @@ def test_numbers_match_the_scan(tiny_text):
     assert 0 < r.coverage < 1 and abs(r.type_token_ratio - r.types / r.tokens) < 1e-12
     assert r.top_words[0][1] == scan.type_counts.max() and r.encodings == "utf-8"
     assert r.line_hist_counts.sum() == len(scan.line_lengths)
-    assert list(r.zipf_counts) == sorted(r.zipf_counts, reverse=True)
+    src = [TextSource.from_text(tiny_text)]
+    capped = build_report(scan_corpus(src), 1, max_vocab=50)
+    assert capped.vocab_size == 50 and capped.vocab_tokens == int(np.sort(scan.type_counts)[::-1][:50].sum())
 
 
 def test_clean_text_has_only_the_small_corpus_warning(tiny_text):
@@ -49,10 +51,7 @@ def test_short_repeated_lines_are_not_duplicates():
     assert not any("repeat" in w for w in report(text).warnings)
 
 
-def test_zipf_points_and_histogram_helpers():
-    assert list(zipf_points(np.arange(10))) == list(range(10))
-    ranks = zipf_points(np.arange(100_000), max_points=300)
-    assert ranks[0] == 0 and ranks[-1] == 99_999 and len(ranks) <= 300 and np.all(np.diff(ranks) > 0)
+def test_histogram_helper():
     edges, counts = line_histogram(np.array([1, 2, 2, 3, 50]), bins=10)
     assert counts.sum() == 5 and edges[0] == 0
     edges, counts = line_histogram(np.array([], dtype=int))

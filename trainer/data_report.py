@@ -1,20 +1,21 @@
-"""The Data tab's sanity check of a corpus, as plain data (no Streamlit).
+"""The Data tab's sanity check of a corpus, as plain data (no Streamlit): what the trainer will see.
 
     from trainer import TextSource, scan_corpus
-    from explorer.data_report import build_report, check_text
+    from trainer.data_report import build_report, check_text
     sources = [TextSource.from_path("sample_data/shakespeare.txt")]
     report = build_report(scan_corpus(sources), min_count=5, checks=check_text(sources))
     report.vocab_size, report.coverage, report.type_token_ratio
-    report.zipf_ranks, report.zipf_counts      # rank-frequency points (log-spaced) for a Zipf plot
     report.top_words[:10]                      # [(word, count)]
     report.line_hist_edges, report.line_hist_counts
     report.warnings                            # plain sentences: binary-looking text, numbers, markup, ...
 
-The scan gives the token statistics; check_text reads the first few MB of raw text again for what
+The scan gives the token statistics and the vocabulary (the trainer's own Vocabulary.build, so the
+numbers are the ones training will use); check_text reads the first few MB of raw text again for what
 tokenising hides (control characters, markup, duplicate lines, very long lines).
 """
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from trainer import textdecode
+
+logger = logging.getLogger(__name__)
 
 CHECK_BYTES = 16 * 1024**2  # raw-text checks read at most this much text (all sources together)
 LONG_LINE_CHARS = 10_000
@@ -93,9 +96,6 @@ class DataReport:
     vocab_size: int
     vocab_tokens: int  # tokens whose word is in the vocabulary
     numeric_tokens: int
-    zipf_ranks: np.ndarray
-    zipf_counts: np.ndarray
-    zipf_words: list[str]
     top_words: list[tuple[str, int]]
     line_hist_edges: np.ndarray  # tokens per non-empty line
     line_hist_counts: np.ndarray
@@ -126,14 +126,6 @@ class DataReport:
         return ", ".join(f"{s['name']}: {s['encoding']}" for s in self.sources)
 
 
-def zipf_points(counts: np.ndarray, max_points: int = 400) -> np.ndarray:
-    """0-based ranks to plot: all for small vocabularies, else log-spaced (first and last always kept)."""
-    n = int(len(counts))
-    if n <= max_points:
-        return np.arange(n)
-    return np.unique(np.geomspace(1, n, max_points).astype(np.int64) - 1)
-
-
 def line_histogram(lengths: np.ndarray, bins: int = 40) -> tuple[np.ndarray, np.ndarray]:
     """Histogram of tokens per line with integer-width bins; the top 0.5% goes into the last bin."""
     lengths = np.asarray(lengths)
@@ -151,20 +143,14 @@ def build_report(scan, min_count: int = 5, max_vocab: int | None = None, checks:
     """The report for a trainer.CorpusScan at one vocabulary setting."""
     counts = np.asarray(scan.type_counts, dtype=np.int64)
     order = np.argsort(-counts, kind="stable")
-    sorted_counts = counts[order]
-    kept = sorted_counts[sorted_counts >= min_count]
-    if max_vocab is not None:
-        kept = kept[:max_vocab]
+    vocab = scan.vocabulary(min_count, max_vocab)
     numeric = sum(int(c) for w, c in zip(scan.types, counts) if _NUMERIC.fullmatch(w))
-    ranks = zipf_points(sorted_counts)
     edges, hist = line_histogram(scan.line_lengths)
     s = scan.stats
     report = DataReport(
         sources=list(s.sources), bytes=s.bytes, lines=s.lines, empty_lines=s.empty_lines, tokens=s.tokens,
-        types=s.types, min_count=min_count, vocab_size=int(len(kept)), vocab_tokens=int(kept.sum()),
-        numeric_tokens=numeric, zipf_ranks=ranks + 1, zipf_counts=sorted_counts[ranks],
-        zipf_words=[scan.types[order[r]] for r in ranks],
-        top_words=[(scan.types[i], int(counts[i])) for i in order[:top_n]],
+        types=s.types, min_count=min_count, vocab_size=len(vocab), vocab_tokens=int(vocab.counts.sum()),
+        numeric_tokens=numeric, top_words=[(scan.types[i], int(counts[i])) for i in order[:top_n]],
         line_hist_edges=edges, line_hist_counts=hist, long_lines_split=s.long_lines_split,
         max_sentence_len=scan.max_sentence_len, checks=checks)
     report.warnings = find_warnings(report)
