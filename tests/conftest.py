@@ -74,5 +74,21 @@ def wait_finished(at, timeout: float = 90.0):
 
 
 @pytest.fixture
+def encode_calls(monkeypatch) -> list[int]:
+    """Counts CorpusScan.encode calls (the vocabulary size of each): how often a corpus is encoded."""
+    from trainer.corpus import CorpusScan
+
+    calls: list[int] = []
+    original = CorpusScan.encode
+
+    def counting(self, vocab):
+        calls.append(len(vocab))
+        return original(self, vocab)
+
+    monkeypatch.setattr(CorpusScan, "encode", counting)
+    return calls
+
+
+@pytest.fixture
 def app(tiny_text):
     return make_app(tiny_text)

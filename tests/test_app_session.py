@@ -13,22 +13,14 @@ from conftest import make_app, model, open_tab, train
 
 from trainer import ConfigError, TrainConfig
 from trainer.backend import BackendChoice
-from trainer.corpus import CorpusScan
 from trainer.job import JobStatus
 from ui import state
 from ui.common import sentence
 from ui.sidebar import friendly_config_error
 
 
-def test_the_app_encodes_a_text_once_across_optimisation_changes(tiny_text, monkeypatch):
-    calls = []
-    original = CorpusScan.encode
-
-    def counting(self, vocab):
-        calls.append(len(vocab))
-        return original(self, vocab)
-
-    monkeypatch.setattr(CorpusScan, "encode", counting)
+def test_the_app_encodes_a_text_once_across_optimisation_changes(tiny_text, encode_calls):
+    calls = encode_calls
     at = make_app(tiny_text + "a line only this test uses, so no other test's cache answers\n")
     open_tab(at, "train")
     assert len(calls) == 1 and not at.button(key="train_start").disabled

@@ -7,7 +7,6 @@ import pytest
 
 from tests.synthetic import planted_groups
 from trainer import TextSource, TrainConfig, TrainingJob, prepare, train
-from trainer.corpus import CorpusScan
 from trainer.job import INTERNAL_ERROR, JobStatus, JobView, LossPoint
 from trainer.loop import TARGET_LOSS_POINTS, report_interval
 
@@ -122,15 +121,8 @@ def test_library_jobs_have_no_lease():
     assert TrainingJob(TextSource.from_text(TEXT), CFG).lease_s is None
 
 
-def test_a_prepared_corpus_is_encoded_once_and_reused_across_optimisation_changes(monkeypatch):
-    calls = []
-    original = CorpusScan.encode
-
-    def counting(self, vocab):
-        calls.append(len(vocab))
-        return original(self, vocab)
-
-    monkeypatch.setattr(CorpusScan, "encode", counting)
+def test_a_prepared_corpus_is_encoded_once_and_reused_across_optimisation_changes(encode_calls):
+    calls = encode_calls
     cfg = CFG.replace(epochs=1, report_every=TrainConfig.report_every)
     prep = prepare(TextSource.from_text(TEXT), cfg)
     assert len(calls) == 1

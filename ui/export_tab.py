@@ -8,16 +8,7 @@ import re
 
 import streamlit as st
 
-from explorer import (
-    all_neighbours_csv,
-    bundle_zip,
-    map_csv,
-    metadata_tsv,
-    neighbours_csv,
-    vectors_tsv,
-    word2vec_binary,
-    word2vec_text,
-)
+from explorer import exports as ex
 
 from . import state
 from .common import empty_state, human_bytes, md
@@ -63,17 +54,17 @@ def render(model: state.SessionModel) -> None:
     size = human_bytes(len(vec) * vec.dim * TSV_BYTES_PER_NUMBER)
     col = _row("Embedding Projector", f"vectors.tsv + metadata.tsv (about {size}); "
                "open [projector.tensorflow.org](https://projector.tensorflow.org) → *Load* and pick both files.")
-    _download(col, "vectors.tsv", lambda: vectors_tsv(vec), f"{base}-vectors.tsv", tsv, "export_vectors_tsv")
-    _download(col, "metadata.tsv", lambda: metadata_tsv(vec), f"{base}-metadata.tsv", tsv, "export_metadata_tsv")
+    _download(col, "vectors.tsv", lambda: ex.vectors_tsv(vec), f"{base}-vectors.tsv", tsv, "export_vectors_tsv")
+    _download(col, "metadata.tsv", lambda: ex.metadata_tsv(vec), f"{base}-metadata.tsv", tsv, "export_metadata_tsv")
     col = _row("word2vec format", "Text (readable; gensim's `load_word2vec_format`) or binary (smaller).")
-    _download(col, "word2vec text (.txt)", lambda: word2vec_text(vec), f"{base}-word2vec.txt", "text/plain",
+    _download(col, "word2vec text (.txt)", lambda: ex.word2vec_text(vec), f"{base}-word2vec.txt", "text/plain",
               "export_word2vec")
-    _download(col, "word2vec binary (.bin)", lambda: word2vec_binary(vec), f"{base}-word2vec.bin",
+    _download(col, "word2vec binary (.bin)", lambda: ex.word2vec_binary(vec), f"{base}-word2vec.bin",
               "application/octet-stream", "export_word2vec_bin")
     col = _row("Run bundle (.zip)", "Everything in one file: vectors, vocabulary with counts, settings and loss "
                "history (reload with `RunResult.load`), plus the files above." if run.result is not None else
                "The vectors in every format above (a loaded file has no training history).")
-    _download(col, "Run bundle", lambda: bundle_zip(vec, run.result, model.session_dir), f"{base}.zip",
+    _download(col, "Run bundle", lambda: ex.bundle_zip(vec, run.result, model.session_dir), f"{base}.zip",
               "application/zip", "export_bundle", icon=":material/folder_zip:")
 
     st.subheader("Tables")
@@ -82,7 +73,7 @@ def render(model: state.SessionModel) -> None:
     if m is not None and m.source_name == vec.name:
         col = _row("Map coordinates (CSV)",
                    f"{md(m.note)}: word, coordinates, cluster, count — one row per mapped word.")
-        _download(col, "Map coordinates", lambda: map_csv(m, shown.clusters),
+        _download(col, "Map coordinates", lambda: ex.map_csv(m, shown.clusters),
                   f"{base}-map-{m.method}-{m.dims}d.csv", "text/csv", "export_map_csv")
     else:
         st.caption("**Map coordinates:** open this run on the **Explore** tab first; the map drawn there is "
@@ -90,7 +81,7 @@ def render(model: state.SessionModel) -> None:
     if shown.query:
         focus, topn = shown.query, shown.topn
         col = _row(f"Neighbours of “{md(focus)}” (CSV)", f"The {topn} nearest words searched on the Explore tab.")
-        _download(col, "Neighbour table", lambda: neighbours_csv(vec.most_similar(focus, topn=topn), query=focus),
+        _download(col, "Neighbour table", lambda: ex.neighbours_csv(vec.most_similar(focus, topn=topn), query=focus),
                   f"{base}-neighbours-{slug(focus)}.csv", "text/csv", "export_neighbours_csv")
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     n = len(vec)
@@ -101,5 +92,5 @@ def render(model: state.SessionModel) -> None:
         n = left.number_input("Neighbour table of the most frequent words: how many words", NEIGHBOURS_PER_WORD, hi,
                               step=100, key="export_nb_words",
                               help=f"The {NEIGHBOURS_PER_WORD} nearest words of each of these words, one row per pair.")
-    _download(right, "Neighbours of the top words", lambda: all_neighbours_csv(vec, int(n), NEIGHBOURS_PER_WORD),
+    _download(right, "Neighbours of the top words", lambda: ex.all_neighbours_csv(vec, int(n), NEIGHBOURS_PER_WORD),
               f"{base}-neighbours-top{int(n)}.csv", "text/csv", "export_all_neighbours_csv")

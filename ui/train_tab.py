@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 POLL_SECONDS = 1.0  # while training: a poll must finish well within this, or the next one interrupts it
 QUEUED_POLL_SECONDS = 3.0  # while queued nothing changes but the queue: poll less
 MAX_CURVE_POINTS = 600  # the browser redraws the curve every poll: keep it light
-CHART_HEIGHT = 380  # loss curve and live map side by side fit under the Start button at 1440x900
+CHART_HEIGHT = 320  # with the intro hidden while training, the charts end above the fold at 1440x900
 LIVE_MAP_LABELS = 30  # most frequent words written on the live map
 
 
@@ -97,10 +97,11 @@ def render(model: state.SessionModel, cfg: TrainConfig | None, cfg_error: str | 
            data: DataSelection | None) -> None:
     if model.clear_run_name:
         st.session_state["train_run_name"], model.clear_run_name = "", False
-    st.markdown("Train word vectors on the chosen text. Settings are in the sidebar (a preset is a good start); "
-                "the loss curve and a map of the most frequent words update while it runs.")
     prep = None
     busy = model.active_job_run()
+    if busy is None:  # while training, the live view needs the room
+        st.markdown("Train word vectors on the chosen text. Settings are in the sidebar (a preset is a good start); "
+                    "the loss curve and a map of the most frequent words update while it runs.")
     if cfg_error:
         st.error(cfg_error, icon=":material/error:")
     elif data is None:
