@@ -5,7 +5,7 @@
 
     labels = kmeans_clusters(vec, n_words=2000)          # k = default_k(2000) = 9; int32, 0 = largest cluster
     labels = kmeans_clusters(vec, n_words=2000, k=6, seed=0)
-    cluster_names(vec.words[:2000], labels)              # ["1: the, and, of", "2: king, lord, duke", ...]
+    cluster_names(vec.words[:2000], labels)              # ["cluster 0: the, and, of", "cluster 1: king, ...]
 
 Why centred: word2vec vectors share a large common direction (the mean of all vectors; on the quick demo the
 mean cosine of random word pairs is far above 0), so k-means on the raw unit vectors splits along a few
@@ -88,13 +88,14 @@ def kmeans_clusters(source: Vectors | np.ndarray, n_words: int | None = None, k:
 
 
 def cluster_names(words: Sequence[str], labels: Sequence[int] | np.ndarray, n: int = 3) -> list[str]:
-    """A legend entry per cluster label 0..max: "1: king, lord, duke" (1-based, the `n` first words of each
-    cluster in the given order, i.e. the most frequent when `words` are sorted by frequency)."""
+    """A legend entry per cluster label 0..max: "cluster 1: king, lord, duke" (the `n` first words of each
+    cluster in the given order, i.e. the most frequent when `words` are sorted by frequency). Labels are the
+    same numbers as in hover texts and the coordinates CSV."""
     lab = np.asarray(labels)
     if len(lab) != len(words):
         raise ValueError(f"{len(lab)} labels for {len(words)} words")
     out = []
     for c in range(int(lab.max()) + 1 if len(lab) else 0):
         members = [words[i] for i in np.flatnonzero(lab == c)[:n]]
-        out.append(f"{c + 1}: {', '.join(members)}" if members else f"{c + 1}: (empty)")
+        out.append(f"cluster {c}: {', '.join(members) if members else '(empty)'}")
     return out

@@ -294,3 +294,31 @@ def test_fit_job_progress_cancel_and_errors():
         wait_for(slow, timeout=0.2)
     slow_gate.set()
     assert slow.result(timeout=10) == "late"
+
+
+def test_kmeans_on_centred_vectors_finds_the_groups_under_a_common_direction():
+    """Word2vec-like vectors: a large shared direction, four real groups, two far-out words. Centred k-means
+    finds the groups (comparable sizes); raw unit vectors split off the outliers instead (issue 10.4)."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from explorer.clusters import cluster_names, default_k
+
+    rng = np.random.default_rng(2)
+    dim, n, k = 32, 400, 4
+    common = 10.0 * rng.standard_normal(dim)
+    centres = rng.standard_normal((k, dim))
+    labels = np.arange(n) % k
+    m = common + centres[labels] + 0.3 * rng.standard_normal((n, dim))
+    m[7] = -3.0 * common  # two far-out words
+    m[11] = 4.0 * rng.standard_normal(dim)
+    vec = Vectors([f"w{i}" for i in range(n)], m.astype(np.float32), np.arange(n, 0, -1))
+    got = kmeans_clusters(vec, k=k, cache=None)
+    keep = np.setdiff1d(np.arange(n), [7, 11])
+    assert adjusted_rand_score(labels[keep], got[keep]) > 0.95
+    assert np.bincount(got).min() >= 90  # no clusters of 1-3 words
+    raw = kmeans_clusters(vec, k=k, cache=None, centre=False)
+    assert adjusted_rand_score(labels[keep], raw[keep]) < adjusted_rand_score(labels[keep], got[keep])
+    assert [default_k(x) for x in (50, 300, 2000, 5000, 100_000)] == [3, 3, 9, 12, 12]
+    assert kmeans_clusters(vec, n_words=2000, cache=None).max() == default_k(400) - 1
+    names = cluster_names(vec.words, got)
+    assert len(names) == k and names[0].startswith("cluster 0: w") and names[0].count(",") == 2
