@@ -185,3 +185,78 @@ def test_upload_train_explore_download(server, tmp_path):
             assert not page.locator("[data-testid=stException]").count()
         finally:
             browser.close()
+
+
+# ------------------------------------------------------------------ issue 10.1: an impatient click must not freeze UMAP
+MAP_TITLE_JS = ("([sel, want]) => { const gd = document.querySelector(sel); "
+                "return !!(gd && gd.layout && gd.layout.title && String(gd.layout.title.text).includes(want)); }")
+
+
+def train_small_run(page, server: str, corpus: Path) -> None:
+    """A fresh session: upload `corpus`, train 3 epochs, wait until the run is finished."""
+    from playwright.sync_api import expect
+
+    page.goto(server)
+    expect(page.get_by_text("No obvious problems found")).to_be_visible()
+    page.locator(".st-key-data_source").get_by_text("Upload files").click()
+    page.locator(".st-key-data_upload input[type=file]").set_input_files(str(corpus))
+    expect(page.locator("[data-testid=stMetric]").filter(has_text="Lines")).to_contain_text("2,000")
+    set_number(page, "cfg_epochs", 3)
+    page.get_by_role("tab", name="Train").click()
+    page.wait_for_timeout(500)
+    page.locator(".st-key-train_start button").click()
+    expect(page.get_by_text("finished in")).to_be_visible(timeout=180_000)
+
+
+def method_button(page, name: str):
+    return page.locator(".st-key-map_method").get_by_role("radio", name=name)
+
+
+def wait_for_map(page, method_label: str, timeout: float = 240_000) -> None:
+    page.wait_for_function(MAP_TITLE_JS, arg=[".st-key-explore_map .js-plotly-plot", f"{method_label} of"],
+                           timeout=timeout)
+
+
+def test_interrupted_umap_then_umap_again_and_a_second_session(server, tmp_path):
+    """Explore -> PCA -> UMAP (neighbours 12) -> PCA while UMAP runs -> UMAP again: the UMAP map must draw, and a
+    second browser session asking for its own UMAP map at the same time gets it too (no server-wide hang)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=60_000)
+    corpus = tmp_path / "coriolanus.txt"
+    corpus.write_text("".join((ROOT / "sample_data" / "shakespeare.txt").open(encoding="utf-8").readlines()[:2000]),
+                      encoding="utf-8")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            first = browser.new_context(viewport={"width": 1440, "height": 1200}).new_page()
+            second = browser.new_context(viewport={"width": 1440, "height": 1200}).new_page()
+            for page in (first, second):
+                page.set_default_timeout(60_000)
+                train_small_run(page, server, corpus)
+                page.get_by_role("tab", name="Explore").click()
+                method_button(page, "PCA").click()
+                wait_for_map(page, "PCA")
+
+            first.get_by_text("Map options").click()
+            set_number(first, "map_umap_neighbors", 12)
+            wait_for_map(first, "PCA")
+            method_button(first, "UMAP").click()
+            # the UMAP fit is running (warm-up is off in this server: numba compiles now, which takes a while)
+            expect(first.locator("[data-testid=stProgress]").filter(has_text="UMAP")).to_be_visible()
+            first.screenshot(path=str(ARTIFACTS / "umap_running.png"))
+            method_button(first, "PCA").click()  # the impatient click
+            wait_for_map(first, "PCA")
+            method_button(first, "UMAP").click()
+            method_button(second, "UMAP").click()  # another session wants a UMAP map at the same time
+            wait_for_map(first, "UMAP")
+            wait_for_map(second, "UMAP")
+            first.locator(".st-key-explore_map").scroll_into_view_if_needed()
+            first.screenshot(path=str(ARTIFACTS / "umap_after_interruption.png"))
+            second.screenshot(path=str(ARTIFACTS / "umap_second_session.png"))
+            xs = points(first, "explore_map")
+            assert len(xs) > 100 and len(points(second, "explore_map")) > 100
+            for page in (first, second):
+                assert not page.locator("[data-testid=stException]").count()
+        finally:
+            browser.close()

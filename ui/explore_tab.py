@@ -128,6 +128,11 @@ def _map_clicked() -> None:
     if not points or m is None or m.dims != 2:
         return
     p = points[0]
+    word = p.get("customdata")  # the map traces carry the word (x/y may be clipped to the view's edge)
+    word = word[0] if isinstance(word, list) and word else word
+    if isinstance(word, str) and m.index_of(word) is not None:
+        st.session_state["explore_word"] = word
+        return
     if p.get("x") is None or p.get("y") is None:
         return
     d = ((np.asarray(m.coords) - np.array([p["x"], p["y"]], dtype=np.float32)) ** 2).sum(axis=1)
