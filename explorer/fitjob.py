@@ -154,8 +154,10 @@ class FitJob:
 
 
 def wait_for(job: FitJob, progress: ProgressFn | None = None, timeout: float | None = None,
-             poll: float = 0.05) -> Any:
-    """Wait for `job` in this thread, calling progress(fraction, message) whenever the job's progress changes.
+             poll: float = 0.05, heartbeat: float | None = 0.5) -> Any:
+    """Wait for `job` in this thread, calling progress(fraction, message) whenever the job's progress changes,
+    and at least every `heartbeat` seconds even when it does not (UMAP's neighbour search reports nothing for a
+    while; Streamlit can only deliver a click to a script that calls st.*, e.g. the bar's st.progress).
 
     An exception raised by `progress` (e.g. Streamlit's rerun exception) is logged here and re-raised to the
     caller; the fit itself goes on in its own thread. TimeoutError after `timeout` seconds (the fit goes on)."""
@@ -163,12 +165,14 @@ def wait_for(job: FitJob, progress: ProgressFn | None = None, timeout: float | N
     job.attach()
     try:
         last: tuple[float, str] | None = None
+        called = time.monotonic()
         while True:
             step = poll if deadline is None else max(0.0, min(poll, deadline - time.monotonic()))
             ended = job.wait(step)
             snap = job.progress.snapshot()
-            if progress is not None and snap != last and (snap[1] or ended) and job.error is None:
-                last = snap
+            due = heartbeat is not None and time.monotonic() - called >= heartbeat
+            if progress is not None and (snap != last or due) and (snap[1] or ended) and job.error is None:
+                last, called = snap, time.monotonic()
                 try:
                     progress(*snap)
                 except BaseException as e:
