@@ -3,8 +3,9 @@
     from explorer import compute_map, kmeans_clusters, map_figure, loss_figure, zipf_figure, neighbours_figure
 
     m = compute_map(vec, "umap", n_words=5000)
-    fig = map_figure(m)                                            # coloured by log10 frequency
-    fig = map_figure(m, color_by="cluster", clusters=kmeans_clusters(vec, n_words=m.n, k=8))
+    fig = map_figure(m)                                            # coloured by frequency (a count colour bar)
+    fig = map_figure(m, n_labels=40, label_size=14)                # more, larger labels (never overlapping in 2D)
+    fig = map_figure(m, color_by="cluster", clusters=kmeans_clusters(vec, n_words=m.n))  # legend names clusters
     fig = map_figure(m, color_by="match", matches=vec.words_matching("^un"))
     hits = vec.most_similar("king", topn=10)
     fig = map_figure(m, query="king", neighbours=hits)             # highlighted, with lines to the neighbours
@@ -12,7 +13,9 @@
     st.plotly_chart(fig)                                           # in the app
 
 Every mapped word is in the figure (one point per word, all traces together); the title says when the map holds
-only the top N of V words. Words are data, never markup: every label, hover text and title goes through
+only the top N of V words. The axes cover the central part of the map (robust_limits): a few far-out words are
+drawn at the edge as 'x' markers with a hover note, instead of squashing everyone else into a blob.
+Words are data, never markup: every label, hover text and title goes through
 `escape_label` (html.escape, plus '$' -> '&#36;' so plotly does not start MathJax), because plotly renders
 hover text and labels as HTML.
 """
