@@ -3,8 +3,9 @@
     from explorer import compute_map, kmeans_clusters, map_figure, loss_figure, zipf_figure, neighbours_figure
 
     m = compute_map(vec, "umap", n_words=5000)
-    fig = map_figure(m)                                            # coloured by log10 frequency
-    fig = map_figure(m, color_by="cluster", clusters=kmeans_clusters(vec, n_words=m.n, k=8))
+    fig = map_figure(m)                                            # coloured by frequency (a count colour bar)
+    fig = map_figure(m, n_labels=40, label_size=14)                # more, larger labels (never overlapping in 2D)
+    fig = map_figure(m, color_by="cluster", clusters=kmeans_clusters(vec, n_words=m.n))  # legend names clusters
     fig = map_figure(m, color_by="match", matches=vec.words_matching("^un"))
     hits = vec.most_similar("king", topn=10)
     fig = map_figure(m, query="king", neighbours=hits)             # highlighted, with lines to the neighbours
@@ -12,7 +13,9 @@
     st.plotly_chart(fig)                                           # in the app
 
 Every mapped word is in the figure (one point per word, all traces together); the title says when the map holds
-only the top N of V words. Words are data, never markup: every label, hover text and title goes through
+only the top N of V words. The axes cover the central part of the map (robust_limits): a few far-out words are
+drawn at the edge as 'x' markers with a hover note, instead of squashing everyone else into a blob.
+Words are data, never markup: every label, hover text and title goes through
 `escape_label` (html.escape, plus '$' -> '&#36;' so plotly does not start MathJax), because plotly renders
 hover text and labels as HTML.
 """
@@ -46,7 +49,54 @@ def escape_markdown(text: object) -> str:
 _MD_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
-def _hover(m: MapResult, clusters: np.ndarray | None) -> list[str]:
+MAX_3D_LABELS = 40  # 3D labels cannot avoid each other (the view turns), so only a few, on a background
+EDGE_NOTE = "outside the central part of the map: drawn at the edge"
+
+
+def robust_limits(values: np.ndarray, lo_pct: float = 1.0, hi_pct: float = 99.0,
+                  margin: float = 0.5) -> tuple[float, float]:
+    """Axis limits that ignore a few far-out points: the [lo_pct, hi_pct] percentile range widened by `margin`
+    of its width on each side, never beyond the data. Two outliers then no longer squash the other words into
+    a blob; points outside are drawn at the edge (see map_figure)."""
+    v = np.asarray(values, dtype=np.float64)
+    if v.size == 0:
+        return 0.0, 1.0
+    p_lo, p_hi = np.percentile(v, [lo_pct, hi_pct])
+    pad = margin * (p_hi - p_lo)
+    lo, hi = max(float(v.min()), p_lo - pad), min(float(v.max()), p_hi + pad)
+    if hi <= lo:
+        lo, hi = float(v.min()), float(v.max())
+        if hi <= lo:
+            lo, hi = lo - 0.5, hi + 0.5
+    return lo, hi
+
+
+def place_labels(xy: np.ndarray, texts: Sequence[str], candidates: Iterable[int], n: int, *,
+                 xlim: tuple[float, float], ylim: tuple[float, float], width_px: float, height_px: float,
+                 font_px: float) -> list[int]:
+    """Greedy label placement in screen pixels: go through `candidates` (most important first) and keep a
+    label when its box (centred above its point) overlaps no kept box; stop at `n`. Returns the kept indices.
+    Box size is estimated from the font size (0.6 em per character), which is close enough for spacing."""
+    sx = width_px / max(xlim[1] - xlim[0], 1e-12)
+    sy = height_px / max(ylim[1] - ylim[0], 1e-12)
+    kept: list[int] = []
+    boxes = np.empty((0, 4))
+    h = 1.25 * font_px + 2
+    for i in candidates:
+        if len(kept) >= n:
+            break
+        px, py = (xy[i, 0] - xlim[0]) * sx, (xy[i, 1] - ylim[0]) * sy
+        w = 0.6 * font_px * max(len(texts[i]), 1) + 4
+        box = np.array([px - w / 2, py + 3, px + w / 2, py + 3 + h])
+        if len(boxes) and np.any((boxes[:, 0] < box[2]) & (box[0] < boxes[:, 2]) &
+                                 (boxes[:, 1] < box[3]) & (box[1] < boxes[:, 3])):
+            continue
+        kept.append(int(i))
+        boxes = np.vstack([boxes, box])
+    return kept
+
+
+def _hover(m: MapResult, clusters: np.ndarray | None, outside: np.ndarray) -> list[str]:
     out = []
     for i, w in enumerate(m.words):
         parts = [f"<b>{escape_label(w)}</b>", f"rank {i + 1:,}"]
@@ -54,6 +104,8 @@ def _hover(m: MapResult, clusters: np.ndarray | None) -> list[str]:
             parts.append(f"count {int(m.counts[i]):,}")
         if clusters is not None:
             parts.append(f"cluster {int(clusters[i])}")
+        if outside[i]:
+            parts.append(f"<i>{EDGE_NOTE}</i>")
         out.append("<br>".join(parts))
     return out
 
@@ -66,69 +118,129 @@ def _points(dims: int, idx: np.ndarray, coords: np.ndarray, hover: list[str], wo
                hovertemplate="%{hovertext}<extra></extra>", customdata=[words[i] for i in idx], **kw)
 
 
+def _count_colourbar(logc: np.ndarray) -> dict[str, Any]:
+    """A colour bar in real counts (1, 10, 100, 1k, ...) at log-spaced ticks."""
+    top = int(np.ceil(float(logc.max()))) if len(logc) else 1
+    ticks = list(range(0, max(top, 1) + 1))
+    text = [f"{10 ** t:,}" if t < 3 else f"{10 ** (t - 3):,}k" if t < 6 else f"{10 ** (t - 6):,}M" for t in ticks]
+    return {"title": {"text": "count (log scale)"}, "tickvals": ticks, "ticktext": text}
+
+
 def map_figure(m: MapResult, *, color_by: str = "frequency", clusters: Sequence[int] | np.ndarray | None = None,
                matches: Iterable[str] | None = None, query: str | None = None,
                neighbours: Sequence[str | tuple[str, float]] | None = None, n_labels: int = 25,
-               title: str | None = None, height: int = 650, point_size: float | None = None) -> go.Figure:
+               label_size: int = 12, title: str | None = None, height: int = 650, width: int | None = None,
+               point_size: float | None = None, clip_outliers: bool = True) -> go.Figure:
     """Scatter of every word in `m` (go.Scattergl in 2D, go.Scatter3d in 3D) with hover (word, rank, count, cluster).
 
-    color_by: "frequency" (log10 count), "cluster" (needs `clusters`, aligned with m.words), "match" (words in
-    `matches` highlighted) or "none". query/neighbours: highlight a word and its neighbours (words or
-    (word, score) pairs from most_similar) with connecting lines; those outside the map are named in the title.
-    n_labels: write the n most frequent words on the map.
+    color_by: "frequency" (colour bar in counts, log scale), "cluster" (needs `clusters`, aligned with m.words;
+    the legend names each cluster by its most frequent words), "match" (words in `matches` highlighted) or
+    "none". Every scheme has a legend (or a colour bar) saying what the colours mean.
+    query/neighbours: highlight a word and its neighbours (words or (word, score) pairs from most_similar) with
+    connecting lines; those outside the map are named in the title.
+    n_labels, label_size: write up to n frequent words on the map, in label_size px. In 2D the labels never
+    overlap (a greedy placer, most frequent first, assuming a plot `width` px wide, default 1000); in 3D at most
+    MAX_3D_LABELS labels, on a light background so they stay readable over points.
+    clip_outliers: the axes cover the central part of the map (robust_limits); the few words beyond it are
+    drawn at the edge as 'x' markers, in their own legend entry, and their hover says so.
     Point traces carry the raw word in `customdata` (never rendered), so a selection event names its word:
-    event["selection"]["points"][0]["customdata"].
+    event["selection"]["points"][0]["customdata"] (use it, not the x/y, which may be clipped).
     """
     if color_by not in COLOR_BY:
         raise ValueError(f"color_by must be one of {COLOR_BY}")
-    dims, n, coords = m.dims, m.n, np.asarray(m.coords)
+    dims, n, raw = m.dims, m.n, np.asarray(m.coords, dtype=np.float64)
     cl = None if clusters is None else np.asarray(clusters, dtype=np.int64)
     if cl is not None and cl.shape != (n,):
         raise ValueError(f"{len(cl)} cluster labels for a map of {n} words")
-    hover = _hover(m, cl)
+    limits = [robust_limits(raw[:, d]) if clip_outliers else (float(raw[:, d].min()), float(raw[:, d].max()))
+              for d in range(dims)]
+    coords = np.column_stack([np.clip(raw[:, d], *limits[d]) for d in range(dims)]) if n else raw
+    outside = np.any(coords != raw, axis=1) if n else np.zeros(0, dtype=bool)
+    hover = _hover(m, cl, outside)
     size = point_size or (6 if n <= 2000 else 4 if n <= 20000 else 3)
     fig = go.Figure()
     everyone = np.arange(n)
+    inside = everyone[~outside]
+    legend_title = {"frequency": "colour: how often the word occurs", "cluster": "colour: k-means cluster",
+                    "match": "colour: matching words", "none": ""}[color_by]
     if color_by == "cluster" and cl is not None:
+        from .clusters import cluster_names
+
+        names = cluster_names(m.words, cl)
         for c in np.unique(cl):
-            idx = everyone[cl == c]
+            idx = inside[cl[inside] == c]
             colour = CLUSTER_COLOURS[int(c) % len(CLUSTER_COLOURS)]
-            fig.add_trace(_points(dims, idx, coords, hover, m.words, f"cluster {c} ({len(idx):,})",
+            fig.add_trace(_points(dims, idx, coords, hover, m.words,
+                                  f"{escape_label(names[int(c)])} ({int((cl == c).sum()):,})",
                                   {"size": size, "color": colour, "opacity": 0.8}))
     elif color_by == "match" and matches is not None:
         wanted = set(matches)
         hit = np.array([w in wanted for w in m.words], dtype=bool)
-        fig.add_trace(_points(dims, everyone[~hit], coords, hover, m.words, f"other words ({int((~hit).sum()):,})",
-                              {"size": size, "color": "#bbbbbb", "opacity": 0.5}))
-        fig.add_trace(_points(dims, everyone[hit], coords, hover, m.words, f"matches ({int(hit.sum()):,})",
+        fig.add_trace(_points(dims, inside[~hit[inside]], coords, hover, m.words,
+                              f"other words ({int((~hit).sum()):,})", {"size": size, "color": "#bbbbbb",
+                                                                        "opacity": 0.5}))
+        fig.add_trace(_points(dims, inside[hit[inside]], coords, hover, m.words, f"matches ({int(hit.sum()):,})",
                               {"size": size + 3, "color": "#d62728", "opacity": 0.95}))
     elif color_by == "frequency" and m.counts is not None:
         logc = np.log10(np.maximum(np.asarray(m.counts, dtype=np.float64), 1.0))
-        fig.add_trace(_points(dims, everyone, coords, hover, m.words, "words", {
-            "size": size, "color": logc, "colorscale": "Viridis", "opacity": 0.8, "showscale": True,
-            "colorbar": {"title": {"text": "log10 count"}}}))
+        fig.add_trace(_points(dims, inside, coords, hover, m.words, f"words ({len(inside):,})", {
+            "size": size, "color": logc[inside], "colorscale": "Viridis", "cmin": 0.0,
+            "cmax": max(float(logc.max()), 1e-9), "opacity": 0.8, "showscale": True,
+            "colorbar": _count_colourbar(logc)}))
     else:
-        fig.add_trace(_points(dims, everyone, coords, hover, m.words, "words", {"size": size, "opacity": 0.8}))
-    if n_labels > 0:
-        top = everyone[: min(n_labels, n)]
-        cls = go.Scattergl if dims == 2 else go.Scatter3d
-        fig.add_trace(cls(**{"xyz"[d]: coords[top, d] for d in range(dims)}, mode="text", name="labels",
-                          text=[escape_label(m.words[i]) for i in top], textposition="top center",
-                          hoverinfo="skip", showlegend=False))
-    missing = _highlight(fig, m, coords, hover, query, neighbours) if query else []
+        fig.add_trace(_points(dims, inside, coords, hover, m.words, f"words ({len(inside):,})",
+                              {"size": size, "opacity": 0.8, "color": "#1f77b4"}))
+    if outside.any():
+        idx = everyone[outside]
+        fig.add_trace(_points(dims, idx, coords, hover, m.words, f"{len(idx):,} far-out words, drawn at the edge",
+                              {"size": size + 2, "color": "#555555", "symbol": "x", "opacity": 0.9}))
     heading = escape_label(title) + "<br>" if title else ""
     heading += escape_label(m.note)
+    label_idx = _add_labels(fig, m, coords, limits, n_labels, label_size, height, width)
+    missing = _highlight(fig, m, coords, hover, query, neighbours) if query else []
     if missing:
         shown = ", ".join(escape_label(w) for w in missing[:8]) + (" ..." if len(missing) > 8 else "")
         heading += f"<br><sup>not in this map: {shown}</sup>"
     axes = m.axis_titles()
-    fig.update_layout(title={"text": heading}, height=height, legend={"itemsizing": "constant"},
-                      hoverlabel={"align": "left"}, margin={"t": 90})
+    fig.update_layout(title={"text": heading}, height=height, showlegend=True,
+                      legend={"itemsizing": "constant", "title": {"text": legend_title}},
+                      hoverlabel={"align": "left"}, margin={"t": 90}, meta={"labelled": label_idx})
+    if width:
+        fig.update_layout(width=width)
+    span = [(lo - 0.03 * (hi - lo), hi + 0.03 * (hi - lo)) for lo, hi in limits]
     if dims == 2:
-        fig.update_layout(xaxis_title=axes[0], yaxis_title=axes[1])
+        fig.update_layout(xaxis={"title": {"text": axes[0]}, "range": list(span[0])},
+                          yaxis={"title": {"text": axes[1]}, "range": list(span[1])})
     else:
-        fig.update_layout(scene={"xaxis_title": axes[0], "yaxis_title": axes[1], "zaxis_title": axes[2]})
+        fig.update_layout(scene={f"{a}axis": {"title": {"text": axes[d]}, "range": list(span[d])}
+                                 for d, a in enumerate("xyz")})
     return fig
+
+
+def _add_labels(fig: go.Figure, m: MapResult, coords: np.ndarray, limits: list[tuple[float, float]],
+                n_labels: int, label_size: int, height: int, width: int | None) -> list[int]:
+    """Write the most frequent words: non-overlapping text in 2D, a few annotations with a background in 3D.
+    Returns the labelled rows."""
+    n = m.n
+    if n_labels <= 0 or n == 0:
+        return []
+    if m.dims == 2:
+        candidates = range(min(n, max(50 * n_labels, 500)))
+        keep = place_labels(coords, m.words, candidates, n_labels, xlim=limits[0], ylim=limits[1],
+                            width_px=max((width or 1000) - 180, 200), height_px=max(height - 170, 150),
+                            font_px=label_size)
+        if keep:
+            fig.add_trace(go.Scattergl(x=coords[keep, 0], y=coords[keep, 1], mode="text", name="labels",
+                                       text=[escape_label(m.words[i]) for i in keep], textposition="top center",
+                                       textfont={"size": label_size}, hoverinfo="skip", showlegend=False))
+        return keep
+    keep = list(range(min(n, n_labels, MAX_3D_LABELS)))
+    fig.update_layout(scene={"annotations": [
+        {"x": float(coords[i, 0]), "y": float(coords[i, 1]), "z": float(coords[i, 2]),
+         "text": escape_label(m.words[i]), "showarrow": False, "yshift": 10, "font": {"size": label_size},
+         "bgcolor": "rgba(255,255,255,0.75)", "bordercolor": "rgba(0,0,0,0.25)", "borderpad": 1}
+        for i in keep]})
+    return keep
 
 
 def _highlight(fig: go.Figure, m: MapResult, coords: np.ndarray, hover: list[str], query: str,

@@ -1,43 +1,59 @@
-"""Maps of word vectors: UMAP, PCA, t-SNE (2D/3D) with an LRU cache, and k-means clusters.
+"""Maps of word vectors: UMAP, PCA, t-SNE (2D/3D), computed off the caller's thread, with an LRU cache.
 
-    from explorer import compute_map, kmeans_clusters, warm_up_umap
+    from explorer import compute_map, start_map, warm_up_umap
 
     m = compute_map(vec, "umap", n_words=5000, dims=2, n_neighbors=15, min_dist=0.1, seed=0,
                     progress=lambda fraction, message: bar.progress(fraction, message))
     m.words, m.coords        # the 5,000 most frequent words and float32 [5000, 2] coordinates
     m.note                   # "UMAP of the 5,000 most frequent of 71,290 words" (title text for the figure)
     compute_map(vec, "umap", n_words=5000)   # same fingerprint, method and parameters: cached, no refit
-    clusters = kmeans_clusters(vec, n_words=m.n, k=8)    # int32 [5000], aligned with m.words; 0 = largest
+
+    job = start_map(vec, "umap", n_words=5000)   # or poll yourself: returns at once
+    job.progress.snapshot()                      # (fraction, message), safe to read from any thread
+    m = job.result(timeout=600)                  # the MapResult (raises the fit's error, TimeoutError)
 
     warm_up_umap()                                        # at app start, in a thread: compile numba ahead
 
 Maps always cover the top-N words by frequency (the first N rows of the Vectors), N chosen by the caller. The
 only caps are METHOD_LIMITS (UMAP 50,000 words, t-SNE 20,000): when one applies, `MapResult.note` says so, and
 nothing is sampled silently. Every map is computed on the unit-normalised vectors (cosine geometry; UMAP uses
-metric="cosine"). Results are kept in MAP_CACHE, an in-process LRU keyed by (Vectors.fingerprint, method,
-number of words, dims, effective parameters). `progress(fraction, message)` is called during long fits; for
-UMAP it follows the optimisation epochs. A callback may raise to cancel the fit.
-Maps of successive training snapshots that do not jump around: explorer.stable.StableMapper.
+metric="cosine"). Results are kept in MAP_CACHE (an explorer.cache.LRUCache) keyed by (Vectors.fingerprint,
+method, number of words, dims, effective parameters).
+
+Why fits run in their own thread (issue 10.1): a progress callback that raises (Streamlit raises its rerun
+exception from st.progress when the user clicks elsewhere) must never raise inside library code. UMAP reports
+epochs through tqdm, and tqdm.refresh() holds tqdm's global lock without try/finally, so an exception there
+leaked the lock and froze every later fit in the process. Now each fit runs in a MapJob thread and writes its
+progress to a FitProgress (a plain object with a lock) and nothing else; the caller's thread polls it and calls
+`progress(fraction, message)` itself, between polls, holding no lock. An exception from the callback is logged
+and re-raised to the caller (a rerun must still happen); the fit carries on in its thread and its result lands
+in the cache, so asking again for the same map joins the running fit or gets the cached result. A running UMAP
+fit cannot be stopped half-way (neither umap nor tqdm has a safe hook); `cancel()` drops a fit that has not
+started yet. Maps of successive training snapshots that do not jump around: explorer.stable.StableMapper.
 """
 from __future__ import annotations
 
+import logging
 import re
 import sys
 import threading
 import time
 import warnings
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .cache import LRUCache
+from .clusters import kmeans_clusters  # noqa: F401  (re-exported: it used to live here)
+from .fitjob import FitCancelled, FitJob, FitProgress, ProgressFn, wait_for
+
 if TYPE_CHECKING:
     from .vectors import Vectors
 
-ProgressFn = Callable[[float, str], None]
+logger = logging.getLogger(__name__)
 METHODS = ("umap", "pca", "tsne")
 METHOD_LABELS = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
 METHOD_LIMITS = {"umap": 50_000, "tsne": 20_000, "pca": 10_000_000}
@@ -108,46 +124,14 @@ class MapResult:
         return self._index.get(word)
 
 
-class MapCache:
-    """A small thread-safe LRU of computed maps/clusterings (keys: fingerprint, method, parameters)."""
+class MapCache(LRUCache):
+    """explorer.cache.LRUCache (the project's one cache) with a default size, kept as a name for older callers."""
 
     def __init__(self, maxsize: int = 32):
-        self.maxsize = maxsize
-        self._data: OrderedDict[Hashable, Any] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = self.misses = 0
-
-    def get(self, key: Hashable) -> Any | None:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                self.hits += 1
-                return self._data[key]
-            self.misses += 1
-            return None
-
-    def put(self, key: Hashable, value: Any) -> None:
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.maxsize:
-                self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-            self.hits = self.misses = 0
-
-    def __len__(self) -> int:
-        return len(self._data)
+        super().__init__(maxsize)
 
 
 MAP_CACHE = MapCache()
-
-
-def _report(progress: ProgressFn | None, fraction: float, message: str) -> None:
-    if progress is not None:
-        progress(min(max(float(fraction), 0.0), 1.0), message)
 
 
 def _frozen(coords: np.ndarray) -> np.ndarray:
@@ -156,49 +140,87 @@ def _frozen(coords: np.ndarray) -> np.ndarray:
     return out
 
 
-# ================================================================ compute_map
+# ================================================================ compute_map / start_map
 def compute_map(vectors: Vectors, method: str = "umap", n_words: int = 5000, dims: int = 2, *,
                 seed: int | None = 0, n_neighbors: int = 15, min_dist: float = 0.1, n_epochs: int | None = None,
                 perplexity: float = 30.0, progress: ProgressFn | None = None,
-                cache: MapCache | None = MAP_CACHE) -> MapResult:
+                cache: LRUCache | None = MAP_CACHE, timeout: float | None = None) -> MapResult:
     """Project the `n_words` most frequent words to `dims` (2 or 3) dimensions with "umap", "pca" or "tsne".
 
     UMAP: n_neighbors, min_dist, n_epochs (None: UMAP's default), metric cosine. t-SNE: perplexity (clamped to
     (N-1)/3). seed=None is faster for UMAP (parallel) but not reproducible. cache=None disables caching.
+    progress(fraction, message) is called from this thread while the fit runs in its own (see the module doc);
+    timeout: seconds to wait before TimeoutError (the fit goes on and is cached).
     """
+    job = start_map(vectors, method, n_words, dims, seed=seed, n_neighbors=n_neighbors, min_dist=min_dist,
+                    n_epochs=n_epochs, perplexity=perplexity, cache=cache)
+    return wait_for(job, progress, timeout)
+
+
+_IN_FLIGHT: dict[Hashable, FitJob] = {}  # (id(cache), key) -> the running fit, so a repeated request joins it
+_IN_FLIGHT_LOCK = threading.Lock()  # held only to look up / register / remove a job
+
+
+def start_map(vectors: Vectors, method: str = "umap", n_words: int = 5000, dims: int = 2, *,
+              seed: int | None = 0, n_neighbors: int = 15, min_dist: float = 0.1, n_epochs: int | None = None,
+              perplexity: float = 30.0, cache: LRUCache | None = MAP_CACHE) -> FitJob:
+    """Start (or join, or take from the cache) the map compute_map would return; returns its FitJob at once.
+
+    Bad arguments raise ValueError here, before any thread starts. The job's result is the MapResult."""
     method = method.lower().replace("-", "")
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, not {method!r}")
     if dims not in (2, 3):
         raise ValueError("dims must be 2 or 3")
     n = min(int(n_words), len(vectors), METHOD_LIMITS[method])
+    label = METHOD_LABELS[method]
     if n < MIN_WORDS[method]:
-        raise ValueError(f"{METHOD_LABELS[method]} needs at least {MIN_WORDS[method]} words; got {n}")
+        raise ValueError(f"{label} needs at least {MIN_WORDS[method]} words; got {n}")
     params = _effective_params(method, n, seed=seed, n_neighbors=n_neighbors, min_dist=min_dist,
                                n_epochs=n_epochs, perplexity=perplexity)
     key = (vectors.fingerprint, method, n, dims, tuple(sorted(params.items())))
+    name = f"{label} of {n:,} words"
     if cache is not None and (hit := cache.get(key)) is not None:
-        _report(progress, 1.0, f"{METHOD_LABELS[method]}: reused the cached map of {n:,} words")
-        return hit
+        return FitJob.finished(hit, f"{label}: reused the cached map of {n:,} words", name)
+    words, counts, total = vectors.words[:n], None if vectors.counts is None else vectors.counts[:n], len(vectors)
     X = vectors.unit[:n]
-    t0 = time.perf_counter()
-    info: dict[str, Any] = {}
-    if method == "pca":
-        _report(progress, 0.0, f"PCA of {n:,} words")
-        coords, ratio = pca_coords(X, dims)
-        info["explained_variance"] = [float(r) for r in ratio]
-    elif method == "umap":
-        coords = _fit_umap(X, dims, params, progress)
-    else:
-        coords = _fit_tsne(X, dims, params, progress)
-    result = MapResult(words=vectors.words[:n], coords=_frozen(coords), method=method, params=params,
-                       total_words=len(vectors), counts=None if vectors.counts is None else vectors.counts[:n],
-                       requested=int(n_words), seconds=time.perf_counter() - t0, info=info,
-                       source_name=vectors.name)
-    _report(progress, 1.0, f"{METHOD_LABELS[method]} of {n:,} words done in {result.seconds:.1f} s")
-    if cache is not None:
-        cache.put(key, result)
-    return result
+
+    def fit(fp: FitProgress) -> MapResult:
+        t0 = time.perf_counter()
+        info: dict[str, Any] = {}
+        if method == "pca":
+            fp.update(0.0, f"PCA of {n:,} words")
+            coords, ratio = pca_coords(X, dims)
+            info["explained_variance"] = [float(r) for r in ratio]
+        elif method == "umap":
+            coords = _umap_coords(X, dims, params, fp)
+        else:
+            coords = _tsne_coords(X, dims, params, fp)
+        result = MapResult(words=words, coords=_frozen(coords), method=method, params=params, total_words=total,
+                           counts=counts, requested=int(n_words), seconds=time.perf_counter() - t0, info=info,
+                           source_name=vectors.name)
+        if cache is not None:
+            cache.put(key, result)
+        fp.update(1.0, f"{label} of {n:,} words done in {result.seconds:.1f} s")
+        return result
+
+    if cache is None:
+        return FitJob.start(fit, name)
+    slot = (id(cache), key)
+    with _IN_FLIGHT_LOCK:
+        running = _IN_FLIGHT.get(slot)
+        if running is not None and not running.done():
+            logger.info("joining the running fit: %s", name)
+            return running
+        job = FitJob(name)
+        _IN_FLIGHT[slot] = job
+
+    def forget(finished: FitJob) -> None:
+        with _IN_FLIGHT_LOCK:
+            if _IN_FLIGHT.get(slot) is finished:
+                del _IN_FLIGHT[slot]
+
+    return job.launch(fit, on_finish=forget)
 
 
 def _effective_params(method: str, n: int, *, seed: int | None, n_neighbors: int, min_dist: float,
@@ -249,55 +271,99 @@ def import_umap() -> Any:
     return umap.UMAP
 
 
-def warm_up_umap(large: bool = True) -> float:
+def warm_up_umap(large: bool = True, timeout: float | None = 300.0) -> float:
     """Compile UMAP's numba code now (e.g. in a background thread when the app starts) so the first real map
     does not pay it: a 60-point fit (exact neighbours, below 4,096 words) and, with large=True, a 4,200-point
     fit of 2 epochs (NN-descent, used from 4,096 words on; its compilation alone takes ~20-30 s on 2 cores).
-    Returns the seconds spent. Safe to call more than once (later calls are quick)."""
+    Returns the seconds spent. Safe to call more than once (later calls are quick), and at the same time as
+    real maps (numba compiles under its own lock). TimeoutError after `timeout` seconds per fit."""
     t0 = time.perf_counter()
     rng = np.random.default_rng(0)
     for n, epochs in ((60, 10), (4200, 2)) if large else ((60, 10),):
         X = rng.standard_normal((n, 8)).astype(np.float32)
         _fit_umap(X / np.linalg.norm(X, axis=1, keepdims=True), 2,
-                  {"n_neighbors": 15, "min_dist": 0.1, "seed": 0, "n_epochs": epochs}, None)
+                  {"n_neighbors": 15, "min_dist": 0.1, "seed": 0, "n_epochs": epochs}, None, timeout=timeout)
     return time.perf_counter() - t0
 
 
 class _EpochProgress:
-    """A file-like sink for UMAP's tqdm bar: turns 'n/total' into progress(fraction, message) calls."""
+    """A file-like sink for UMAP's tqdm bar: turns 'n/total' into FitProgress updates.
+
+    tqdm calls write() while holding its global lock (without try/finally), so write() must never raise: it only
+    parses text and updates a plain object, and anything unexpected is logged."""
 
     _NT = re.compile(r"(\d+)/(\d+)")
 
-    def __init__(self, progress: ProgressFn, lo: float, hi: float, label: str):
+    def __init__(self, progress: FitProgress, lo: float, hi: float, label: str):
         self.progress, self.lo, self.hi, self.label = progress, lo, hi, label
 
     def write(self, text: str) -> int:
-        found = self._NT.findall(text)
-        if found:
-            done, total = (int(x) for x in found[-1])
-            if total > 0:
-                _report(self.progress, self.lo + (self.hi - self.lo) * done / total,
-                        f"{self.label}: epoch {done}/{total}")
+        try:
+            found = self._NT.findall(text)
+            if found:
+                done, total = (int(x) for x in found[-1])
+                if total > 0:
+                    self.progress.update(self.lo + (self.hi - self.lo) * done / total,
+                                         f"{self.label}: epoch {done}/{total}")
+        except Exception:  # never into tqdm (see the class doc)
+            logger.exception("could not read UMAP's progress line %r", text)
         return len(text)
 
     def flush(self) -> None:
         pass
 
 
-# One UMAP fit at a time in this process: numba's first compilation is not safe to run from two
-# threads at once (seen as a hang when the app's warm-up and a user's first map overlapped), and
-# each fit already uses every core.
-_UMAP_LOCK = threading.RLock()
+def _parallel_fit_slots() -> int:
+    """How many UMAP fits may run at once. Numba's "omp" and "tbb" threading layers are thread-safe, so two
+    fits (e.g. two browser sessions) may overlap; its fallback "workqueue" layer aborts the process when two
+    threads enter parallel code at once, so without omp/tbb fits take turns. (Compilation needs nothing from
+    us: numba serialises it under its own global compiler lock.)"""
+    for layer in ("omppool", "tbbpool"):
+        try:
+            __import__(f"numba.np.ufunc.{layer}")
+            return 2
+        except ImportError:
+            continue
+    logger.warning("numba has no thread-safe threading layer (omp/tbb): UMAP maps are computed one at a time")
+    return 1
+
+
+_FIT_SLOTS: threading.BoundedSemaphore | None = None  # created on first use (importing numba is slow)
+_SLOTS_INIT = threading.Lock()
+SLOT_TIMEOUT = 900.0  # seconds a fit waits for a free slot before giving up with a clear error
+
+
+def _acquire_slot(fp: FitProgress, label: str) -> threading.BoundedSemaphore:
+    """Wait in the fit's own thread (never the caller's) for a UMAP slot; gives up when cancelled or after
+    SLOT_TIMEOUT. The caller of compute_map never holds this: it only polls."""
+    global _FIT_SLOTS
+    with _SLOTS_INIT:
+        if _FIT_SLOTS is None:
+            _FIT_SLOTS = threading.BoundedSemaphore(_parallel_fit_slots())
+        slots = _FIT_SLOTS
+    t0 = time.monotonic()
+    while not slots.acquire(timeout=0.25):
+        fp.update(0.0, f"{label}: waiting for another map to finish")
+        if fp.is_cancelled():
+            raise FitCancelled(f"{label} was cancelled while waiting for another map")
+        if time.monotonic() - t0 > SLOT_TIMEOUT:
+            raise TimeoutError(f"{label} waited {SLOT_TIMEOUT:.0f} s for another map to finish")
+    return slots
 
 
 def _fit_umap(X: np.ndarray, dims: int, params: dict[str, Any], progress: ProgressFn | None,
-              init: np.ndarray | None = None, learning_rate: float | None = None) -> np.ndarray:
-    with _UMAP_LOCK:
-        return _fit_umap_unlocked(X, dims, params, progress, init, learning_rate)
+              init: np.ndarray | None = None, learning_rate: float | None = None,
+              timeout: float | None = None) -> np.ndarray:
+    """UMAP coordinates of X (rows unit-normalised), fitted in a FitJob thread; `progress` is called from this
+    thread (see the module doc). Used by StableMapper."""
+    job = FitJob.start(lambda fp: _umap_coords(X, dims, params, fp, init, learning_rate),
+                       name=f"UMAP of {X.shape[0]:,} words")
+    return wait_for(job, progress, timeout)
 
 
-def _fit_umap_unlocked(X: np.ndarray, dims: int, params: dict[str, Any], progress: ProgressFn | None,
-                       init: np.ndarray | None, learning_rate: float | None) -> np.ndarray:
+def _umap_coords(X: np.ndarray, dims: int, params: dict[str, Any], fp: FitProgress,
+                 init: np.ndarray | None = None, learning_rate: float | None = None) -> np.ndarray:
+    """The fit itself; runs in a FitJob thread and reports only to `fp`."""
     UMAP = import_umap()
     kw: dict[str, Any] = {"n_components": dims, "n_neighbors": params["n_neighbors"], "min_dist": params["min_dist"],
                           "metric": "cosine", "random_state": params["seed"], "low_memory": True, "verbose": False}
@@ -307,19 +373,22 @@ def _fit_umap_unlocked(X: np.ndarray, dims: int, params: dict[str, Any], progres
         kw["init"] = init
     if learning_rate is not None:
         kw["learning_rate"] = learning_rate
-    if progress is not None:
-        sink = _EpochProgress(progress, 0.3, 0.98, "UMAP")
-        kw["tqdm_kwds"] = {"disable": False, "file": sink, "mininterval": 0.25, "ascii": True}
-    _report(progress, 0.02, f"UMAP: finding the nearest neighbours of {X.shape[0]:,} words")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # n_jobs/random_state notices, small-graph spectral fallbacks
-        return np.asarray(UMAP(**kw).fit_transform(X), dtype=np.float32)
+    kw["tqdm_kwds"] = {"disable": False, "file": _EpochProgress(fp, 0.3, 0.98, "UMAP"), "mininterval": 0.2,
+                       "ascii": True}
+    slots = _acquire_slot(fp, "UMAP")
+    try:
+        fp.update(0.02, f"UMAP: finding the nearest neighbours of {X.shape[0]:,} words")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # n_jobs/random_state notices, small-graph spectral fallbacks
+            return np.asarray(UMAP(**kw).fit_transform(X), dtype=np.float32)
+    finally:
+        slots.release()
 
 
-def _fit_tsne(X: np.ndarray, dims: int, params: dict[str, Any], progress: ProgressFn | None) -> np.ndarray:
+def _tsne_coords(X: np.ndarray, dims: int, params: dict[str, Any], fp: FitProgress) -> np.ndarray:
     from sklearn.manifold import TSNE
 
-    _report(progress, 0.02, f"t-SNE of {X.shape[0]:,} words (no progress until it ends)")
+    fp.update(0.02, f"t-SNE of {X.shape[0]:,} words (no progress until it ends)")
     from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
     tsne = TSNE(n_components=dims, perplexity=params["perplexity"], init="pca", learning_rate="auto",
@@ -327,40 +396,3 @@ def _fit_tsne(X: np.ndarray, dims: int, params: dict[str, Any], progress: Progre
     # On small inputs OpenMP start-up and spinning cost more than the gradient itself (seconds on a busy machine).
     with threadpool_limits(limits=1 if X.shape[0] <= 2000 else None, user_api="openmp"):
         return np.asarray(tsne.fit_transform(np.asarray(X, dtype=np.float32)), dtype=np.float32)
-
-
-# ================================================================ clustering
-def kmeans_clusters(source: Vectors | np.ndarray, n_words: int | None = None, k: int = 8, seed: int = 0,
-                    cache: MapCache | None = MAP_CACHE) -> np.ndarray:
-    """k-means labels (int32) of the first `n_words` unit-normalised vectors; label 0 is the largest cluster.
-
-    `source` is a Vectors (cached by fingerprint) or a matrix [N, dim] (e.g. a training snapshot; not cached).
-    """
-    if isinstance(source, np.ndarray):
-        m = np.asarray(source, dtype=np.float32)[: n_words or None]
-        norms = np.linalg.norm(m, axis=1, keepdims=True)
-        X, key = m / np.where(norms > 0, norms, 1.0), None
-    else:
-        n = len(source) if n_words is None else min(int(n_words), len(source))
-        X = source.unit[:n]
-        key = (source.fingerprint, "kmeans", n, int(k), seed)
-    if key is not None and cache is not None and (hit := cache.get(key)) is not None:
-        return hit
-    k = max(1, min(int(k), X.shape[0]))
-    from sklearn.cluster import KMeans, MiniBatchKMeans
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # ConvergenceWarning on tiny or duplicate-heavy data
-        if X.shape[0] > 20_000:
-            model = MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3, batch_size=4096)
-        else:
-            model = KMeans(n_clusters=k, random_state=seed, n_init=3)
-        labels = model.fit_predict(X)
-    order = np.argsort(-np.bincount(labels, minlength=k), kind="stable")
-    remap = np.empty(k, dtype=np.int32)
-    remap[order] = np.arange(k, dtype=np.int32)
-    out = remap[labels]
-    out.setflags(write=False)
-    if key is not None and cache is not None:
-        cache.put(key, out)
-    return out

@@ -185,3 +185,89 @@ def test_upload_train_explore_download(server, tmp_path):
             assert not page.locator("[data-testid=stException]").count()
         finally:
             browser.close()
+
+
+# ------------------------------------------------------------------ issue 10.1: an impatient click must not freeze UMAP
+MAP_TITLE_JS = ("([sel, want]) => { const gd = document.querySelector(sel); "
+                "return !!(gd && gd.layout && gd.layout.title && String(gd.layout.title.text).includes(want)); }")
+
+
+def write_vectors(path: Path, seed: int, n: int = 3000, dim: int = 32) -> Path:
+    """A word2vec text file of the sample's first `n` distinct words with random vectors (a session can explore
+    it at once, without training: this test is about the maps, and training is covered above)."""
+    import re
+
+    import numpy as np
+
+    words: list[str] = []
+    seen: set[str] = set()
+    for token in re.findall(r"[a-z]+", (ROOT / "sample_data" / "shakespeare.txt").read_text(encoding="utf-8").lower()):
+        if token not in seen:
+            seen.add(token)
+            words.append(token)
+        if len(words) == n:
+            break
+    rng = np.random.default_rng(seed)
+    rows = [f"{w} " + " ".join(f"{x:.5f}" for x in rng.standard_normal(dim)) for w in words]
+    path.write_text(f"{len(words)} {dim}\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def load_vectors_in_explore(page, server: str, vectors: Path) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(server)
+    page.get_by_role("tab", name="Explore").click()
+    page.locator(".st-key-explore_load_file input[type=file]").set_input_files(str(vectors))
+    page.locator(".st-key-explore_load_btn button").click()
+    # (the "Loaded ..." message sits in the loader expander, which folds once a run exists)
+    expect(page.get_by_text("3,000 words × 32 dimensions")).to_be_visible()
+
+
+def method_button(page, name: str):
+    return page.locator(".st-key-map_method").get_by_role("radio", name=name)
+
+
+def wait_for_map(page, method_label: str, timeout: float = 300_000) -> None:
+    page.wait_for_function(MAP_TITLE_JS, arg=[".st-key-explore_map .js-plotly-plot", f"{method_label} of"],
+                           timeout=timeout)
+
+
+def test_interrupted_umap_then_umap_again_and_a_second_session(server, tmp_path):
+    """Explore -> PCA -> UMAP (neighbours 12) -> PCA while UMAP runs -> UMAP again: the UMAP map must draw, and a
+    second browser session asking for its own UMAP map at the same time gets it too (no server-wide hang)."""
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=120_000)  # a busy 2-core machine: UMAP compiles here
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            first = browser.new_context(viewport={"width": 1440, "height": 1200}).new_page()
+            second = browser.new_context(viewport={"width": 1440, "height": 1200}).new_page()
+            for i, page in enumerate((first, second)):
+                page.set_default_timeout(120_000)
+                load_vectors_in_explore(page, server, write_vectors(tmp_path / f"vectors{i}.txt", seed=i))
+                method_button(page, "PCA").click()
+                wait_for_map(page, "PCA")
+
+            first.get_by_text("Map options").click()
+            set_number(first, "map_umap_neighbors", 12)
+            wait_for_map(first, "PCA")
+            method_button(first, "UMAP").click()
+            # the UMAP fit is running (warm-up is off in this server: numba compiles now, which takes a while)
+            expect(first.locator("[data-testid=stProgress]").filter(has_text="UMAP")).to_be_visible()
+            first.screenshot(path=str(ARTIFACTS / "umap_running.png"))
+            method_button(first, "PCA").click()  # the impatient click
+            wait_for_map(first, "PCA")
+            method_button(first, "UMAP").click()
+            method_button(second, "UMAP").click()  # another session wants a UMAP map at the same time
+            wait_for_map(first, "UMAP")
+            wait_for_map(second, "UMAP")
+            first.locator(".st-key-explore_map").scroll_into_view_if_needed()
+            first.screenshot(path=str(ARTIFACTS / "umap_after_interruption.png"))
+            second.screenshot(path=str(ARTIFACTS / "umap_second_session.png"))
+            assert len(points(first, "explore_map")) > 1500 and len(points(second, "explore_map")) > 1500
+            for page in (first, second):
+                assert not page.locator("[data-testid=stException]").count()
+        finally:
+            browser.close()

@@ -20,6 +20,8 @@ from explorer import (
     neighbours_figure,
     zipf_figure,
 )
+from explorer.figures import EDGE_NOTE, MAX_3D_LABELS, place_labels, robust_limits
+from explorer.projection import MapResult
 
 NASTY = ["<script>alert(1)</script>", "**bold**", "$x$", "a,b", 'say "hi"', "new\nline", "<b>x</b>", "&amp;"]
 
@@ -72,11 +74,14 @@ def test_2d_map_holds_every_word_with_escaped_hover_and_title(m2):
     assert {type(t) for t in fig.data} == {go.Scattergl}
     assert marker_points(fig) == m2.n == 50
     points = fig.data[0]
-    assert points.marker.colorbar.title.text == "log10 count" and len(points.marker.color) == 50
+    assert points.marker.colorbar.title.text == "count (log scale)" and len(points.marker.color) == 50
+    assert list(points.marker.colorbar.ticktext[:3]) == ["1", "10", "100"]
     assert points.hovertext[0] == "<b>&lt;script&gt;alert(1)&lt;/script&gt;</b><br>rank 1<br>count 600"
     assert points.hovertemplate == "%{hovertext}<extra></extra>"
     labels = fig.data[1]
-    assert labels.mode == "text" and len(labels.text) == 10 and labels.text[2] == "&#36;x&#36;"
+    assert labels.mode == "text" and 3 <= len(labels.text) <= 10
+    labelled = fig.layout.meta["labelled"]  # rows, most frequent first, every one escaped
+    assert labelled == sorted(labelled) and list(labels.text) == [escape_label(m2.words[i]) for i in labelled]
     assert fig.layout.title.text == "&lt;b&gt;run&lt;/b&gt;<br>PCA of the 50 most frequent of 60 words"
     assert fig.layout.xaxis.title.text.startswith("PC1 (") and fig.layout.yaxis.title.text.startswith("PC2 (")
     assert_escaped(fig)
@@ -96,7 +101,9 @@ def test_cluster_and_match_colouring(vec, m2):
     clusters = kmeans_clusters(vec, n_words=m2.n, k=4, cache=None)
     fig = map_figure(m2, color_by="cluster", clusters=clusters, n_labels=0)
     assert len(fig.data) == 4 and marker_points(fig) == 50
-    assert fig.data[0].name.startswith("cluster 0 (") and "cluster 0" in fig.data[0].hovertext[0]
+    first = [w for w, c in zip(m2.words, clusters, strict=True) if c == 0][:3]
+    assert fig.data[0].name == escape_label(f"cluster 0: {', '.join(first)} ({int((clusters == 0).sum())})")
+    assert "cluster 0" in fig.data[0].hovertext[0] and fig.layout.legend.title.text == "colour: k-means cluster"
     fig = map_figure(m2, color_by="match", matches=vec.words_matching("[<$]"), n_labels=0)
     other, hits = fig.data
     assert hits.name == "matches (3)" and other.name == "other words (47)" and marker_points(fig) == 50
@@ -127,7 +134,84 @@ def test_3d_map(vec):
     assert {type(t) for t in fig.data} == {go.Scatter3d}
     assert marker_points(fig) == 60 and "all 60 words" in fig.layout.title.text
     assert fig.layout.scene.zaxis.title.text.startswith("PC3")
+    labels = fig.layout.scene.annotations  # 3D labels: on a background, limited in number
+    assert len(labels) == 25 and all(a.bgcolor and not a.showarrow for a in labels)
+    assert labels[0].text == "&lt;script&gt;alert(1)&lt;/script&gt;" and labels[0].font.size == 12
+    assert len(map_figure(m3, n_labels=500, label_size=16).layout.scene.annotations) == MAX_3D_LABELS
     assert_escaped(fig)
+    assert all("<script>" not in a.text for a in labels)
+
+
+def blob_with_outliers(n: int = 300, seed: int = 0) -> MapResult:
+    rng = np.random.default_rng(seed)
+    xy = rng.standard_normal((n, 2))
+    xy[5] = [400.0, 3.0]  # two far-out words, as seen on the live map
+    xy[9] = [-2.0, -250.0]
+    return MapResult(words=tuple(f"w{i}" for i in range(n)), coords=xy.astype(np.float32), method="umap",
+                     params={}, total_words=n, counts=np.arange(n, 0, -1) * 3)
+
+
+def test_two_outliers_do_not_squash_the_map():
+    m = blob_with_outliers()
+    fig = map_figure(m, n_labels=0)
+    x0, x1 = fig.layout.xaxis.range
+    y0, y1 = fig.layout.yaxis.range
+    assert x1 - x0 < 10 and y1 - y0 < 10  # the blob (std 1) fills the view, not 650 units of empty space
+    edge = fig.data[-1]
+    assert list(edge.customdata) == ["w5", "w9"] and edge.marker.symbol == "x" and "drawn at the edge" in edge.name
+    assert all(EDGE_NOTE in h for h in edge.hovertext)
+    assert x0 <= edge.x[0] <= x1 and edge.x[0] == max(t for tr in fig.data for t in tr.x)  # at the right edge
+    assert y0 <= edge.y[1] <= y1 and edge.y[1] == min(t for tr in fig.data for t in tr.y)  # at the bottom edge
+    assert marker_points(fig) == 300 and EDGE_NOTE not in fig.data[0].hovertext[0]
+    # every other word keeps its own position
+    inner = fig.data[0]
+    np.testing.assert_allclose(inner.x, [m.coords[m.index_of(w), 0] for w in inner.customdata], rtol=1e-6)
+    # without clipping the axes span everything
+    assert map_figure(m, n_labels=0, clip_outliers=False).layout.xaxis.range[1] > 400
+    lo, hi = robust_limits(np.arange(100.0))
+    assert (lo, hi) == (0.0, 99.0)  # no outliers: the data range itself
+
+
+def test_labels_never_overlap_and_follow_frequency():
+    m = blob_with_outliers(2000, seed=1)
+    fig = map_figure(m, n_labels=40, label_size=14, width=1000, height=650)
+    labels = next(t for t in fig.data if t.name == "labels")
+    rows = fig.layout.meta["labelled"]
+    assert 10 <= len(rows) <= 40 and rows[0] == 0 and labels.textfont.size == 14
+    # recompute the boxes the placer used and check no two overlap
+    xlim, ylim = fig.layout.xaxis.range, fig.layout.yaxis.range
+    xy = np.column_stack([labels.x, labels.y])
+    sx, sy = (1000 - 180) / (xlim[1] - xlim[0]) * 1.06 / 1.06, (650 - 170) / (ylim[1] - ylim[0])
+    boxes = [(x * sx - 0.3 * 14 * len(m.words[r]), y * sy, x * sx + 0.3 * 14 * len(m.words[r]), y * sy + 1.25 * 14)
+             for (x, y), r in zip(xy, rows, strict=True)]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+    # sparse points: every requested word gets its label; bigger labels leave room for fewer
+    far = np.array([[i * 10.0, 0.0] for i in range(5)])
+    assert place_labels(far, ["aa"] * 5, range(5), 5, xlim=(0, 40), ylim=(-1, 1), width_px=800, height_px=400,
+                        font_px=12) == [0, 1, 2, 3, 4]
+    small = len(map_figure(m, n_labels=200, label_size=10).layout.meta["labelled"])
+    big = len(map_figure(m, n_labels=200, label_size=24).layout.meta["labelled"])
+    assert small > big > 0
+    assert not any(t.name == "labels" for t in map_figure(m, n_labels=0).data)
+
+
+@pytest.mark.parametrize("color_by", ["frequency", "cluster", "match", "none"])
+def test_every_colour_scheme_explains_its_colours(vec, m2, color_by):
+    clusters = kmeans_clusters(vec, n_words=m2.n, k=3, cache=None)
+    fig = map_figure(m2, color_by=color_by, clusters=clusters, matches=["w1", "w2"], n_labels=5)
+    assert fig.layout.showlegend is True
+    points = [t for t in fig.data if t.mode == "markers"]
+    assert all(t.name and t.showlegend is not False for t in points)  # each colour has a named legend entry
+    if color_by == "frequency":
+        assert points[0].marker.showscale and points[0].marker.colorbar.title.text == "count (log scale)"
+    if color_by == "cluster":
+        assert len(points) == 3 and all(t.name.startswith(f"cluster {i}: ") for i, t in enumerate(points))
+    if color_by != "none":
+        assert fig.layout.legend.title.text.startswith("colour: ")
+    assert fig.layout.xaxis.title.text and fig.layout.yaxis.title.text
+    assert all(t.hovertext is not None and t.customdata is not None for t in points)
 
 
 def test_loss_figure_two_axes():

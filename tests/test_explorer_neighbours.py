@@ -116,3 +116,30 @@ def test_top_k_equals_a_stable_full_sort(values, k, largest, data):
     key = -scores if largest else scores
     want = [i for i in np.argsort(key, kind="stable") if i not in exclude][:k]
     assert top_k(scores, k, largest, exclude).tolist() == want
+
+
+def test_all_but_the_top_removes_the_common_direction():
+    """A shared offset makes every raw cosine ~1; the centred view spreads them and keeps the real neighbours."""
+    from explorer.neighbours import all_but_the_top, mean_pair_cosine
+
+    rng = np.random.default_rng(5)
+    dim = 24
+    base = rng.standard_normal((300, dim))
+    base[1] = base[0] + 0.2 * rng.standard_normal(dim)  # w1 is w0's true neighbour
+    shared = 30.0 * rng.standard_normal(dim)
+    raw = Vectors([f"w{i}" for i in range(300)], (base + shared).astype(np.float32), np.arange(300, 0, -1))
+    assert mean_pair_cosine(raw) > 0.9
+    view = all_but_the_top(raw, n_components=0)
+    assert abs(mean_pair_cosine(view)) < 0.05 and view.words == raw.words and view.name.endswith("(centred)")
+    np.testing.assert_allclose(view.matrix.mean(axis=0), 0.0, atol=1e-4)
+    assert view.most_similar("w0", topn=1)[0][0] == "w1"
+    assert view.similarity("w0", "w2") < raw.similarity("w0", "w2") - 0.5
+    # the top principal direction is gone: every vector is orthogonal to it
+    one = all_but_the_top(raw, n_components=1)
+    centred = base - base.mean(axis=0)
+    top = np.linalg.svd(centred, full_matrices=False)[2][0]
+    assert np.abs(one.matrix @ top).max() < 1e-3
+    assert all_but_the_top(raw, n_components=1) is one  # cached per fingerprint
+    assert all_but_the_top(raw).dim == dim and all_but_the_top(raw) is one  # default: max(1, dim // 100) = 1
+    with pytest.raises(ValueError, match="n_components"):
+        all_but_the_top(raw, n_components=dim)

@@ -1,6 +1,9 @@
 """Maps: shapes, notes, caching, progress, PCA/t-SNE/UMAP, stable mapping across snapshots, k-means."""
 from __future__ import annotations
 
+import logging
+import threading
+
 import numpy as np
 import pytest
 
@@ -60,7 +63,7 @@ def test_umap_cache_returns_the_same_result_without_refitting(umap_run):
     again = []
     assert compute_map(vec, "umap", n_words=1000, n_neighbors=10, seed=0, cache=cache,
                        progress=lambda f, msg: again.append(msg)) is m
-    assert cache.hits >= 1 and again == ["UMAP: reused the cached map of 300 words"]
+    assert again == ["UMAP: reused the cached map of 300 words"]
     # a Vectors with equal content (another object) hits the same entry: the key is the fingerprint
     twin = Vectors(vec.words, vec.matrix.copy(), vec.counts, name="twin")
     assert compute_map(twin, "umap", n_words=300, n_neighbors=10, seed=0, cache=cache) is m
@@ -190,3 +193,143 @@ def test_kmeans_clusters():
     assert kmeans_clusters(vec, n_words=300, k=4, cache=cache) is got
     assert kmeans_clusters(vec.matrix[:50], k=3).shape == (50,)
     assert kmeans_clusters(vec, n_words=2, k=8).tolist() in ([0, 1], [1, 0])
+
+
+# ------------------------------------------------------------------ issue 10.1: an interrupted fit
+class FakeRerun(Exception):
+    """Stands in for Streamlit's RerunException (used when streamlit's internals move)."""
+
+
+def rerun_exception() -> BaseException:
+    """Streamlit's own RerunException: what st.progress raises in the script thread when the user clicks elsewhere."""
+    try:
+        from streamlit.runtime.scriptrunner_utils.exceptions import RerunException
+        from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
+    except ImportError:
+        return FakeRerun()
+    return RerunException(RerunData())
+
+
+def run_with_timeout(fn, seconds: float = 180.0):
+    """Run fn in a thread; fail (instead of hanging the suite) when it does not end in time."""
+    box: dict = {}
+
+    def target():
+        try:
+            box["value"] = fn()
+        except BaseException as e:  # handed to the test below
+            box["error"] = e
+
+    t = threading.Thread(target=target, daemon=True)
+    t.start()
+    t.join(seconds)
+    assert not t.is_alive(), f"still running after {seconds} s: a fit is blocked"
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def test_interrupted_umap_fit_then_the_next_fit_completes(umap_run, caplog):
+    """Explore -> UMAP -> click elsewhere while it runs (the callback raises) -> UMAP again: the map must come."""
+    import tqdm
+
+    vec, labels = clustered(n=400, seed=11)
+    cache = MapCache(maxsize=4)
+    seen: list[str] = []
+    rerun = rerun_exception()
+
+    def impatient(fraction: float, message: str) -> None:
+        seen.append(message)
+        if "epoch" in message:
+            raise rerun
+
+    def scenario():
+        with caplog.at_level(logging.INFO, logger="explorer.fitjob"), pytest.raises(type(rerun)):
+            compute_map(vec, "umap", n_words=400, n_neighbors=12, n_epochs=3000, seed=0, cache=cache,
+                        progress=impatient)
+        # the same map again: joins the fit that is still running (or takes it from the cache)
+        again = compute_map(vec, "umap", n_words=400, n_neighbors=12, n_epochs=3000, seed=0, cache=cache)
+        # and another map, with a progress bar that behaves, from another thread at the same time
+        other = run_with_timeout(lambda: compute_map(vec, "umap", n_words=300, n_neighbors=12, seed=1, cache=None,
+                                                     progress=lambda f, msg: None))
+        return again, other
+
+    again, other = run_with_timeout(scenario)
+    assert any("epoch" in msg for msg in seen)
+    assert type(rerun).__name__ in caplog.text  # logged at the boundary, not swallowed
+    assert again.coords.shape == (400, 2) and np.isfinite(again.coords).all()
+    assert knn_purity(again.coords, labels) > 0.9
+    assert other.coords.shape == (300, 2) and np.isfinite(other.coords).all()
+    # tqdm's global lock (what the old code leaked) is free: a new bar starts from another thread
+    assert run_with_timeout(lambda: list(tqdm.tqdm(range(3), disable=True)), 10) == [0, 1, 2]
+
+
+def test_a_raising_progress_sink_never_raises_into_tqdm(caplog):
+    class Broken(proj.FitProgress):
+        def update(self, fraction, message):
+            raise RuntimeError("boom")
+
+    sink = proj._EpochProgress(Broken(), 0.3, 0.98, "UMAP")
+    with caplog.at_level(logging.ERROR, logger="explorer.projection"):
+        assert sink.write("12/500 [00:01<00:10]") == len("12/500 [00:01<00:10]")
+    assert "could not read UMAP's progress line" in caplog.text
+
+
+def test_fit_job_progress_cancel_and_errors():
+    from explorer.fitjob import FitCancelled, FitJob, wait_for
+
+    gate = threading.Event()
+
+    def fit(fp):
+        fp.update(0.5, "half way")
+        gate.wait(30)
+        return 42
+
+    job = FitJob.start(fit, name="test fit")
+    calls: list[tuple[float, str]] = []
+    threading.Timer(0.3, gate.set).start()
+    assert wait_for(job, lambda f, msg: calls.append((f, msg)), timeout=30) == 42
+    assert calls[0] == (0.5, "half way") and job.done()
+    # cancelled before it starts: dropped, and the waiter is told so
+    early = proj.FitJob("early")
+    early.cancel()
+    early.launch(lambda fp: 1)
+    with pytest.raises(FitCancelled):
+        early.result(timeout=10)
+    # the fit's own error reaches the waiter; a timeout does not stop the fit
+    with pytest.raises(ZeroDivisionError):
+        wait_for(FitJob.start(lambda fp: 1 / 0), timeout=10)
+    slow_gate = threading.Event()
+    slow = FitJob.start(lambda fp: slow_gate.wait(30) and "late")
+    with pytest.raises(TimeoutError):
+        wait_for(slow, timeout=0.2)
+    slow_gate.set()
+    assert slow.result(timeout=10) == "late"
+
+
+def test_kmeans_on_centred_vectors_finds_the_groups_under_a_common_direction():
+    """Word2vec-like vectors: a large shared direction, four real groups, two far-out words. Centred k-means
+    finds the groups (comparable sizes); raw unit vectors split off the outliers instead (issue 10.4)."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from explorer.clusters import cluster_names, default_k
+
+    rng = np.random.default_rng(2)
+    dim, n, k = 32, 400, 4
+    common = 10.0 * rng.standard_normal(dim)
+    centres = rng.standard_normal((k, dim))
+    labels = np.arange(n) % k
+    m = common + centres[labels] + 0.3 * rng.standard_normal((n, dim))
+    m[7] = -3.0 * common  # two far-out words
+    m[11] = 4.0 * rng.standard_normal(dim)
+    vec = Vectors([f"w{i}" for i in range(n)], m.astype(np.float32), np.arange(n, 0, -1))
+    got = kmeans_clusters(vec, k=k, cache=None)
+    keep = np.setdiff1d(np.arange(n), [7, 11])
+    assert adjusted_rand_score(labels[keep], got[keep]) > 0.95
+    assert np.bincount(got).min() >= 90  # no clusters of 1-3 words
+    raw = kmeans_clusters(vec, k=k, cache=None, centre=False)
+    assert adjusted_rand_score(labels[keep], raw[keep]) < adjusted_rand_score(labels[keep], got[keep])
+    assert [default_k(x) for x in (50, 300, 2000, 5000, 100_000)] == [3, 3, 9, 12, 12]
+    assert kmeans_clusters(vec, n_words=2000, cache=None).max() == default_k(400) - 1
+    names = cluster_names(vec.words, got)
+    assert len(names) == k and names[0].startswith("cluster 0: w") and names[0].count(",") == 2
