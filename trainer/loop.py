@@ -94,13 +94,15 @@ def learning_rate(cfg: TrainConfig, progress: float) -> float:
 def train(data, cfg: TrainConfig, on_event: EventCallback | None = None, cancel: CancelToken | None = None,
           progress: Callable[[float, str], None] | None = None) -> RunResult:
     """Train and return a RunResult; a cancel returns the model so far, partial=True."""
+    from .backend import choose_backend
     from .model import make_model
     from .pairs import PairPipeline
 
     prep = prepare(data, cfg, progress) if not (isinstance(data, Prepared) and data.config == cfg) else data
     emit = on_event or (lambda ev: None)
     vocab, corpus = prep.vocab, prep.corpus
-    model = make_model(len(vocab), cfg)
+    choice = choose_backend(cfg)  # the one decision: the model and the start event share it
+    model = make_model(len(vocab), cfg, choice)
     per_token = max(prep.keep_rate() * (1 if cfg.cbow else cfg.window + 1), 1e-3)
     # Fixed-shape (padded) TF steps waste the padding of each chunk's last batch: give them
     # several batches per chunk. The native kernel takes any length, one chunk per call.
@@ -109,7 +111,7 @@ def train(data, cfg: TrainConfig, on_event: EventCallback | None = None, cancel:
     total_words = cfg.epochs * corpus.n_tokens
     raw_per_word = prep.scan.stats.tokens / corpus.n_tokens  # report throughput in raw corpus words
     summary = prep.summary()
-    emit(TrainEvent("start", info={**summary, "backend": model.name}))
+    emit(TrainEvent("start", info={**summary, "backend": model.name}, backend=choice))
 
     history: list[dict] = []
     epoch_losses: list[float] = []
