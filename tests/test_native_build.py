@@ -191,3 +191,10 @@ def test_explicit_native_without_kernel_is_a_clear_error(monkeypatch, tmp_path, 
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("error: backend='native' is not available here")
     assert "expected initializer" in err and not (tmp_path / "run").exists()
+
+
+def test_preview_without_building_expects_a_kernel_not_built_yet(monkeypatch):
+    patch_out_kernel(monkeypatch, native.NativeUnavailable("not-built", "the compiled kernel is not built yet"))
+    monkeypatch.setattr(native, "loaded_flags", lambda: None)
+    choice = backend.choose_backend(CFG, build=False)
+    assert (choice.name, choice.slower) == ("native", False) and "will be built" in choice.reason

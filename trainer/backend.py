@@ -64,20 +64,27 @@ def _visible_gpus() -> list[str]:
     return [d.name for d in tf.config.list_physical_devices("GPU")]
 
 
-def _kernel_failure():
-    """None when the compiled kernel is loaded (building it on first use), else why not (NativeUnavailable)."""
+def _kernel_failure(build: bool):
+    """None when the compiled kernel is loaded (built first if `build`), else why not (NativeUnavailable);
+    without `build`, a kernel not built yet (and not failed) counts as available: training builds it."""
     from . import native
-    return None if native.load() is not None else native.last_failure()
+    if native.load(build_if_missing=build) is not None:
+        return None
+    failure = native.last_failure()
+    return None if failure is not None and failure.kind == "not-built" else failure
 
 
 def _native_choice(reason: str) -> BackendChoice:
     from . import native
-    flags = " ".join(native.loaded_flags() or ()) or "default flags"
-    return BackendChoice("native", "/CPU:0", f"{reason}; it is built for this CPU with {flags}.", slower=False)
+    flags = native.loaded_flags()
+    how = f"it is built for this CPU with {' '.join(flags) or 'default flags'}" if flags is not None else \
+        "it will be built for this CPU when training starts (once, about a minute)"
+    return BackendChoice("native", "/CPU:0", f"{reason}; {how}.", slower=False)
 
 
-def choose_backend(cfg: TrainConfig) -> BackendChoice:
-    """Which engine trains `cfg` here, and why. Creates no model; may build the kernel on first use.
+def choose_backend(cfg: TrainConfig, build: bool = True) -> BackendChoice:
+    """Which engine trains `cfg` here, and why. Creates no model; builds the kernel on first use
+    unless build=False (for a quick preview: then a kernel not built yet is assumed to build).
 
     Raises BackendUnavailable when cfg.backend is "native" and the kernel cannot run for this config."""
     if cfg.backend == "native":
@@ -85,7 +92,7 @@ def choose_backend(cfg: TrainConfig) -> BackendChoice:
             raise BackendUnavailable(f"backend='native' is not allowed with optimizer={cfg.optimizer!r}: the compiled "
                                      "kernel implements word2vec's SGD only; choose optimizer 'sgd', or backend "
                                      "'auto' or 'tf'.")
-        failure = _kernel_failure()
+        failure = _kernel_failure(build)
         if failure is not None:
             raise BackendUnavailable(f"backend='native' is not available here: {failure.summary}. "
                                      f"{ADVICE.get(failure.kind, '')} Or choose backend 'auto' or 'tf'.")
@@ -100,7 +107,7 @@ def choose_backend(cfg: TrainConfig) -> BackendChoice:
     if cfg.optimizer != "sgd":
         return BackendChoice("tf", "/CPU:0", f"the {cfg.optimizer.capitalize()} optimizer is not in the compiled "
                              "kernel, which implements word2vec's SGD.", slower=True, advice=ADVICE_ADAM)
-    failure = _kernel_failure()
+    failure = _kernel_failure(build)
     if failure is None:
         return _native_choice("no GPU is visible")
     return BackendChoice("tf", "/CPU:0", f"{failure.summary}.", slower=True, advice=ADVICE.get(failure.kind, ""))

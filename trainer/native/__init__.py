@@ -204,7 +204,7 @@ def library_path() -> Path:
 def first_error_line(output: str) -> str:
     """The compiler's first error, e.g. "PacketMathFP16.h:740:49: error: expected initializer before '<' token"."""
     lines = [ln.strip() for ln in output.splitlines() if ln.strip()]
-    hit = next((ln for ln in lines if re.search(r"\berror\b", ln)), lines[0] if lines else "no output")
+    hit = next((ln for ln in lines if re.search(r"(^|[\s:])(fatal )?error:", ln)), lines[0] if lines else "no output")
     return re.sub(r"^\S*/", "", hit)[:240]  # file name without its directory
 
 
@@ -247,6 +247,13 @@ def build(force: bool = False, retry_failed: bool = False, verbose: bool = False
 
     force: rebuild even if built. retry_failed: run the compiler again after a recorded failure
     (otherwise that failure is raised at once)."""
+    try:
+        return _build(force, retry_failed, verbose)
+    except (OSError, subprocess.SubprocessError) as exc:  # unwritable directory, compiler that hangs ...
+        raise NativeUnavailable("build-failed", f"the compiled kernel could not be built: {exc}") from exc
+
+
+def _build(force: bool, retry_failed: bool, verbose: bool) -> Path:
     p = plan()
 
     def ready() -> bool:
@@ -337,8 +344,8 @@ def _find(build_if_missing: bool) -> tuple[Path, tuple[str, ...]]:
     p = plan(cxx)
     if not p.library.exists():
         if not build_if_missing:
-            raise NativeUnavailable("not-built",
-                                    "the compiled kernel is not built yet (run `python -m trainer.native`)")
+            raise _recorded_failure(p) or NativeUnavailable(
+                "not-built", "the compiled kernel is not built yet (run `python -m trainer.native`)")
         build()
     try:
         flags = tuple(json.loads(p.meta_file.read_text()).get("flags", ()))
@@ -354,7 +361,10 @@ def load(build_if_missing: bool = True):
         if _loaded is not None:
             return _loaded
         try:
-            path, flags = _find(build_if_missing)
+            try:
+                path, flags = _find(build_if_missing)
+            except (OSError, subprocess.SubprocessError) as exc:  # e.g. a compiler that hangs on --version
+                raise NativeUnavailable("build-failed", f"the compiled kernel could not be built: {exc}") from exc
             import tensorflow as tf
             try:
                 ops = tf.load_op_library(str(path))
@@ -363,7 +373,7 @@ def load(build_if_missing: bool = True):
                                         + first_error_line(str(exc)), str(exc)) from exc
         except NativeUnavailable as exc:
             _failure = exc
-            if exc.summary not in _reported:  # once per process: a recorded failure is not news each run
+            if exc.kind != "not-built" and exc.summary not in _reported:  # once per process: not news each run
                 _reported.add(exc.summary)
                 logger.warning("native kernel unavailable: %s", exc.summary)
             return None
