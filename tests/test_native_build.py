@@ -16,9 +16,10 @@ import pytest
 from tests.synthetic import planted_groups
 from trainer import CancelToken, ConfigError, TextSource, TrainConfig, backend, native, train
 from trainer.__main__ import main as cli_main
+from trainer.native import flags
 from trainer.native.__main__ import main as native_main
 
-CXX = native.find_compiler()
+CXX = flags.find_compiler()
 needs_cxx = pytest.mark.skipif(CXX is None, reason="no C++ compiler here")
 TEXT, _ = planted_groups(n_groups=5, n_lines=200)
 CFG = TrainConfig(dim=8, epochs=1, min_count=1, sample=0)
@@ -36,16 +37,16 @@ FAILURES = {
 @pytest.mark.parametrize("target", ["sapphirerapids", "znver3", "x86-64-v2"])
 def test_cpu_family_flags_compile_the_kernel(target, tmp_path, monkeypatch):
     # The builder's own flag choice, for a CPU we may not have: it must compile the real source.
-    monkeypatch.delenv(native.ARCH_ENV, raising=False)
-    if not native.compiler_accepts(CXX, (f"-march={target}",)):
+    monkeypatch.delenv(flags.ARCH_ENV, raising=False)
+    if not flags.compiler_accepts(CXX, (f"-march={target}",)):
         pytest.skip(f"{CXX} does not know -march={target}")
-    flags = native.arch_candidates(CXX, target=target, machine="x86_64")[0]
-    assert flags[0] == f"-march={target}"
-    if native.compiler_accepts(CXX, ("-mavx512fp16",)):  # gcc >= 12, clang >= 14
-        assert "-mno-avx512fp16" in flags  # Eigen's AVX512-FP16 code does not compile under gcc 12
-    proc = subprocess.run(native.compile_command(CXX, flags, tmp_path / "kernel.o", object_only=True),
+    arch = flags.arch_candidates(CXX, target=target, machine="x86_64")[0]
+    assert arch[0] == f"-march={target}"
+    if flags.compiler_accepts(CXX, ("-mavx512fp16",)):  # gcc >= 12, clang >= 14
+        assert "-mno-avx512fp16" in arch  # Eigen's AVX512-FP16 code does not compile under gcc 12
+    proc = subprocess.run(native.compile_command(CXX, arch, tmp_path / "kernel.o", object_only=True),
                           capture_output=True, text=True)
-    assert proc.returncode == 0, f"{' '.join(flags)}: {native.first_error_line(proc.stderr)}\n{proc.stderr[-3000:]}"
+    assert proc.returncode == 0, f"{' '.join(arch)}: {native.first_error_line(proc.stderr)}\n{proc.stderr[-3000:]}"
 
 
 @pytest.fixture
@@ -54,7 +55,7 @@ def scratch(tmp_path, monkeypatch):
     for name, value in {"_loaded": None, "_loaded_flags": None, "_failure": None, "_reported": set()}.items():
         monkeypatch.setattr(native, name, value)
     monkeypatch.setenv(native.DIR_ENV, str(tmp_path / "build"))
-    monkeypatch.delenv(native.ARCH_ENV, raising=False)
+    monkeypatch.delenv(flags.ARCH_ENV, raising=False)
     source = tmp_path / "probe.cc"
     monkeypatch.setattr(native, "SOURCE", source)
     compiles, real_run = [], subprocess.run
@@ -120,7 +121,7 @@ def test_native_cli_fails_with_the_compiler_message(scratch, capsys):
 
 
 def test_native_cli_without_compiler_warns_or_fails(scratch, monkeypatch, capsys):
-    monkeypatch.setattr(native, "find_compiler", lambda: None)
+    monkeypatch.setattr(flags, "find_compiler", lambda: None)
     assert native_main(["--allow-missing-compiler"]) == 0  # make's set-up goes on, loudly
     assert "WARNING: no C++ compiler" in capsys.readouterr().err
     assert native_main([]) == 2
@@ -130,9 +131,9 @@ def test_native_cli_without_compiler_warns_or_fails(scratch, monkeypatch, capsys
 def test_library_name_depends_on_cpu_compiler_flags_and_source(scratch, monkeypatch):
     scratch[0].write_text(BROKEN)
     keys = [native.plan().key]
-    monkeypatch.setattr(native, "cpu_features", lambda: frozenset({"sse2"}))
+    monkeypatch.setattr(flags, "cpu_features", lambda: frozenset({"sse2"}))
     keys.append(native.plan().key)
-    monkeypatch.setenv(native.ARCH_ENV, "-march=x86-64 -mtune=generic")
+    monkeypatch.setenv(flags.ARCH_ENV, "-march=x86-64 -mtune=generic")
     keys.append(native.plan().key)
     scratch[0].write_text(BROKEN + "// changed\n")
     keys.append(native.plan().key)

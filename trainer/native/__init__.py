@@ -8,8 +8,8 @@
 
 Flags: `-march=native` minus the instruction-set extensions that TensorFlow's bundled Eigen headers
 cannot compile (AVX512-FP16: gcc 12 rejects PacketMathFP16.h), then, if that still fails, a portable
-retry (x86-64-v3 when the CPU has AVX2/FMA, else x86-64-v2). `arch_candidates` is that choice; the
-tests compile it for other CPU families. WORD2VEC_NATIVE_ARCH="-march=..." replaces it.
+retry (x86-64-v3 when the CPU has AVX2/FMA, else x86-64-v2): see trainer/native/flags.py, whose
+choice the tests compile for other CPU families. WORD2VEC_NATIVE_ARCH="-march=..." replaces it.
 
 The library's name hashes the source, the TensorFlow version, the compiler, the flags and this CPU's
 feature flags, so a build for another CPU, compiler or TensorFlow is never loaded. Builds run under a
@@ -25,14 +25,14 @@ import logging
 import os
 import platform
 import re
-import shutil
 import subprocess
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
+
+from . import flags
 
 try:
     import fcntl
@@ -44,16 +44,8 @@ logger = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE / "sgns_op.cc"
 PREFIX = "_word2vec_ops_"
-ARCH_ENV = "WORD2VEC_NATIVE_ARCH"  # e.g. "-march=x86-64-v3": replaces the automatic flag choice
 DIR_ENV = "WORD2VEC_NATIVE_DIR"  # where builds go (default: next to the source, else ~/.cache)
 BUILD_TIMEOUT_S = 900
-# Extensions whose code in TensorFlow's bundled Eigen does not compile everywhere. avx512fp16 (Sapphire
-# Rapids and later): "PacketMathFP16.h: expected initializer before '<'" under gcc 12. The kernel
-# gains nothing from them, so they are switched off wherever the compiler knows the flag.
-EIGEN_BROKEN_EXTENSIONS = ("avx512fp16",)
-# /proc/cpuinfo names of what x86-64-v3 / -v2 require (abm = LZCNT).
-X86_64_V3 = frozenset({"avx", "avx2", "fma", "bmi1", "bmi2", "f16c", "movbe", "abm", "xsave"})
-X86_64_V2 = frozenset({"ssse3", "sse4_1", "sse4_2", "popcnt", "cx16", "lahf_lm"})
 # -fassociative-math & co. let the compiler vectorise the dot products (no -ffast-math: keep NaN/inf).
 # -Wno-interference-size silences a harmless Eigen note from gcc >= 12 (other compilers ignore it).
 OPT_FLAGS = ("-shared", "-fPIC", "-O3", "-fno-math-errno", "-fassociative-math", "-fno-signed-zeros",
@@ -78,71 +70,12 @@ class NativeUnavailable(RuntimeError):
         self.kind, self.summary, self.detail = kind, summary, detail
 
 
-def find_compiler() -> str | None:
-    """Path of the C++ compiler: $CXX, else g++, c++ or clang++; None when there is none."""
-    for name in (os.environ.get("CXX"), "g++", "c++", "clang++"):
-        if name and (path := shutil.which(name)):
-            return path
-    return None
-
-
-@cache
-def compiler_version(cxx: str) -> str:
-    proc = subprocess.run([cxx, "--version"], capture_output=True, text=True, timeout=60)
-    return (proc.stdout.strip().splitlines() or ["unknown"])[0]
-
-
-@cache
-def compiler_accepts(cxx: str, flags: tuple[str, ...]) -> bool:
-    """Whether `cxx` takes these flags: a trial compile of a one-line program (tens of ms)."""
-    proc = subprocess.run([cxx, *flags, "-x", "c++", "-fsyntax-only", "-"], input="int main() { return 0; }\n",
-                          capture_output=True, text=True, timeout=60)
-    return proc.returncode == 0
-
-
-def cpu_features() -> frozenset[str]:
-    """This CPU's instruction-set flags (Linux: /proc/cpuinfo "flags" or "Features")."""
-    try:
-        text = Path("/proc/cpuinfo").read_text(errors="replace")
-    except OSError:
-        text = ""
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() in ("flags", "Features"):
-            return frozenset(value.split())
-    return frozenset(filter(None, (platform.machine(), platform.processor())))  # macOS: best effort
-
-
-def arch_candidates(cxx: str, target: str = "native", machine: str | None = None,
-                    features: frozenset[str] | None = None) -> list[tuple[str, ...]]:
-    """Architecture flags to try, best first: `target` with the Eigen-breaking extensions switched
-    off, then a portable baseline this CPU (`features`, default: this one) can run."""
-    if override := os.environ.get(ARCH_ENV, "").strip():
-        return [tuple(override.split())]
-    machine = (machine or platform.machine()).lower()
-    feats = cpu_features() if features is None else features
-    out: list[tuple[str, ...]] = []
-    if machine in ("x86_64", "amd64", "i386", "i686"):
-        march = f"-march={target}"
-        if compiler_accepts(cxx, (march,)):
-            off = [f"-mno-{ext}" for ext in EIGEN_BROKEN_EXTENSIONS if compiler_accepts(cxx, (march, f"-mno-{ext}"))]
-            out.append((march, *off))
-        level = "x86-64-v3" if X86_64_V3 <= feats else "x86-64-v2" if X86_64_V2 <= feats else None
-        out.append((f"-march={level}",) if level and compiler_accepts(cxx, (f"-march={level}",)) else ())
-    else:  # aarch64, ppc64le, ...: gcc and clang spell "this CPU" -mcpu there
-        flag = f"-mcpu={target}"
-        if compiler_accepts(cxx, (flag,)):
-            out.append((flag,))
-        out.append(())
-    return list(dict.fromkeys(out))  # drop a repeated baseline, keep the order
-
-
 def compile_command(cxx: str, arch: tuple[str, ...], output: Path, object_only: bool = False) -> list[str]:
     """The compiler command line for the kernel; object_only: compile to an object file, no link."""
     import tensorflow as tf
-    flags = [f for f in OPT_FLAGS if not (object_only and f == "-shared")]
+    opt = [f for f in OPT_FLAGS if not (object_only and f == "-shared")]
     link = [] if object_only else tf.sysconfig.get_link_flags()
-    return [cxx, *flags, *arch, *tf.sysconfig.get_compile_flags(), *(["-c"] if object_only else []),
+    return [cxx, *opt, *arch, *tf.sysconfig.get_compile_flags(), *(["-c"] if object_only else []),
             str(SOURCE), "-o", str(output), *link]
 
 
@@ -162,7 +95,7 @@ def _env_digest() -> str:
     """What a build depends on apart from the compiler: source, TensorFlow, this CPU."""
     import tensorflow as tf
     return _digest(hashlib.sha256(SOURCE.read_bytes()).hexdigest(), tf.__version__, tf.sysconfig.get_compile_flags(),
-                   tf.sysconfig.get_link_flags(), OPT_FLAGS, platform.machine(), cpu_features())
+                   tf.sysconfig.get_link_flags(), OPT_FLAGS, platform.machine(), flags.cpu_features())
 
 
 @dataclass(frozen=True)
@@ -187,13 +120,13 @@ class BuildPlan:
 
 
 def plan(cxx: str | None = None) -> BuildPlan:
-    cxx = cxx or find_compiler()
+    cxx = cxx or flags.find_compiler()
     if cxx is None:
         raise NativeUnavailable("no-compiler",
                                 "no C++ compiler (g++ or clang++) was found to build the compiled kernel")
-    attempts = tuple(arch_candidates(cxx))
+    attempts = tuple(flags.arch_candidates(cxx))
     env = _env_digest()
-    return BuildPlan(cxx, attempts, env, _digest(env, cxx, compiler_version(cxx), attempts), build_dir())
+    return BuildPlan(cxx, attempts, env, _digest(env, cxx, flags.compiler_version(cxx), attempts), build_dir())
 
 
 def library_path() -> Path:
@@ -288,8 +221,8 @@ def _compile(p: BuildPlan, verbose: bool) -> Path:
         if ok:
             os.replace(tmp, p.library)  # atomic: a concurrent loader sees no library or a whole one
             _write_json(p.meta_file, {"key": p.key, "env": p.env, "flags": list(arch), "compiler": p.compiler,
-                                      "compiler_version": compiler_version(p.compiler), "cpu": _digest(
-                                          platform.machine(), cpu_features()), "seconds": time.monotonic() - t0})
+                                      "compiler_version": flags.compiler_version(p.compiler), "cpu": _digest(
+                                          platform.machine(), flags.cpu_features()), "seconds": time.monotonic() - t0})
             p.failure_file.unlink(missing_ok=True)
             _remove_superseded(p)
             logger.info("built the native kernel with %s in %.0f s", " ".join(arch) or "default flags",
@@ -309,7 +242,7 @@ def _compile(p: BuildPlan, verbose: bool) -> Path:
 
 def _remove_superseded(p: BuildPlan) -> None:
     """Delete builds for this CPU from older sources, TensorFlow versions or compilers."""
-    mine = _digest(platform.machine(), cpu_features())
+    mine = _digest(platform.machine(), flags.cpu_features())
     for meta in p.where.glob(f"{PREFIX}*.json"):
         try:
             data = json.loads(meta.read_text())
@@ -338,7 +271,7 @@ def _prebuilt() -> tuple[Path, tuple[str, ...]] | None:
 
 
 def _find(build_if_missing: bool) -> tuple[Path, tuple[str, ...]]:
-    cxx = find_compiler()
+    cxx = flags.find_compiler()
     if cxx is None and (found := _prebuilt()) is not None:
         return found
     p = plan(cxx)
@@ -348,10 +281,10 @@ def _find(build_if_missing: bool) -> tuple[Path, tuple[str, ...]]:
                 "not-built", "the compiled kernel is not built yet (run `python -m trainer.native`)")
         build()
     try:
-        flags = tuple(json.loads(p.meta_file.read_text()).get("flags", ()))
+        arch = tuple(json.loads(p.meta_file.read_text()).get("flags", ()))
     except (OSError, ValueError):
-        flags = p.attempts[0]
-    return p.library, flags
+        arch = p.attempts[0]
+    return p.library, arch
 
 
 def load(build_if_missing: bool = True):
@@ -362,7 +295,7 @@ def load(build_if_missing: bool = True):
             return _loaded
         try:
             try:
-                path, flags = _find(build_if_missing)
+                path, arch = _find(build_if_missing)
             except (OSError, subprocess.SubprocessError) as exc:  # e.g. a compiler that hangs on --version
                 raise NativeUnavailable("build-failed", f"the compiled kernel could not be built: {exc}") from exc
             import tensorflow as tf
@@ -377,7 +310,7 @@ def load(build_if_missing: bool = True):
                 _reported.add(exc.summary)
                 logger.warning("native kernel unavailable: %s", exc.summary)
             return None
-        _loaded, _loaded_flags, _failure = ops, flags, None
+        _loaded, _loaded_flags, _failure = ops, arch, None
         return ops
 
 
