@@ -82,6 +82,12 @@ def _fmt_eta(s: float) -> str:
     return "--:--" if not math.isfinite(s) else f"{int(s) // 60:02d}:{int(s) % 60:02d}"
 
 
+def print_backend(ev: TrainEvent, stream=None) -> None:
+    """On the start event: one line saying which engine trains, why, and what would make it faster."""
+    if ev.kind == "start" and ev.backend is not None:
+        print(ev.backend.describe(), file=stream or sys.stderr)
+
+
 class ProgressBar:
     def __init__(self, stream=sys.stderr, width: int = 30):
         self.stream, self.width, self.last = stream, width, 0.0
@@ -91,7 +97,8 @@ class ProgressBar:
         if ev.kind == "start":
             i = ev.info
             print(f"vocabulary {i['vocab_size']:,} words, {i['training_tokens']:,} training tokens, "
-                  f"~{i['examples_per_epoch']:,} examples/epoch, backend {i['backend']}", file=self.stream)
+                  f"~{i['examples_per_epoch']:,} examples/epoch", file=self.stream)
+            print_backend(ev, self.stream)
             return
         if ev.kind == "progress" and now - self.last < 0.2:
             return
@@ -155,16 +162,18 @@ def main(argv: list[str] | None = None) -> int:
         out = _check_out(Path(args.out))
     except (ConfigError, CorpusError, OSError) as e:
         return _fail(e)
+    from .backend import choose_backend
     from .loop import prepare, train  # imports TensorFlow lazily, after argument errors
     token = CancelToken()
     try:
+        choose_backend(cfg)  # before reading the corpus: --backend native without a kernel exits 2 at once
         prepared = prepare(sources, cfg, progress=None if args.quiet else _scan_line, cancel=token)
         if not args.quiet:
             st = prepared.scan.stats
             print(f"\rread {st.tokens:,} words in {st.scan_seconds:.1f} s ({st.scan_workers} process(es)"
                   f"{', kept on disk' if prepared.corpus.on_disk else ''})" + " " * 30, file=sys.stderr)
         try:
-            result = train(prepared, cfg, on_event=None if args.quiet else ProgressBar(), cancel=token)
+            result = train(prepared, cfg, on_event=print_backend if args.quiet else ProgressBar(), cancel=token)
         except KeyboardInterrupt:  # pragma: no cover - interactive
             token.cancel()
             raise
@@ -191,4 +200,8 @@ def _fail_text(e: OSError) -> str:
 
 
 if __name__ == "__main__":
+    # The CLI prints the backend choice and its reason itself (one line): keep the same news from
+    # the trainer's log out of the terminal; a failed build's full compiler output (ERROR) still shows.
+    for name in ("trainer.backend", "trainer.native"):
+        logging.getLogger(name).setLevel(logging.ERROR)
     sys.exit(main())

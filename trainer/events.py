@@ -5,9 +5,9 @@
         print(ev.kind, ev.epoch, f"{ev.progress:.0%}", ev.loss, ev.words_per_sec, ev.eta_s)
     result = train(sources, cfg, on_event=on_event, cancel=token)   # token.cancel() from any thread
 
-Kinds: "start" (vocabulary ready), "progress" (every cfg.report_every steps),
-"epoch_end" (with `snapshot` when cfg.snapshot_top > 0), "done" (also after a
-cancel; then `partial` is True).
+Kinds: "start" (vocabulary ready; `backend` says which engine trains and why),
+"progress" (every cfg.report_every steps), "epoch_end" (with `snapshot` when
+cfg.snapshot_top > 0), "done" (also after a cancel; then `partial` is True).
 """
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from .backend import BackendChoice
 
 
 @dataclass
@@ -34,6 +36,7 @@ class TrainEvent:
     # epoch_end with cfg.probe_words: probe word -> its top neighbours [(word, cosine)]
     probes: dict[str, list[tuple[str, float]]] | None = field(default=None, repr=False)
     info: dict = field(default_factory=dict)  # "start": vocab_size, tokens, pairs_per_epoch estimate, backend
+    backend: BackendChoice | None = None  # "start": which engine trains and why (slower/advice on a fallback)
 
 
 EventCallback = Callable[[TrainEvent], None]

@@ -158,6 +158,7 @@ RELEASE_EVERY = 1 << 22  # tokens between dropping a mapped corpus's pages from 
 
 
 def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, cancel: CancelToken | None) -> RunResult:
+    from .backend import choose_backend
     from .distributed import make_mirrored_model
     from .model import make_model
     from .pairs import PairPipeline
@@ -167,7 +168,8 @@ def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, can
         raise TrainingCancelled("stopped before training started")
     emit = on_event or (lambda ev: None)
     vocab, corpus = prep.vocab, prep.corpus
-    model = make_mirrored_model(len(vocab), cfg) or make_model(len(vocab), cfg)
+    choice = choose_backend(cfg)  # the one decision: the model and the start event share it
+    model = make_mirrored_model(len(vocab), cfg) or make_model(len(vocab), cfg, choice)
     per_token = max(prep.keep_rate(cfg) * (1 if cfg.cbow else cfg.window + 1), 1e-3)
     # Fixed-shape (padded) TF steps waste the padding of each chunk's last batch: give them
     # several batches per chunk. The native kernel takes any length, one chunk per call.
@@ -179,7 +181,8 @@ def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, can
     summary = prep.summary(cfg)
     report_every = report_interval(cfg, prep.examples_per_epoch(cfg) * cfg.epochs / model.batch_size)
     probe_rows, probe_missing = resolve_probes(vocab, cfg)
-    emit(TrainEvent("start", info={**summary, "backend": model.name, "probe_missing": probe_missing}))
+    emit(TrainEvent("start", info={**summary, "backend": model.name, "probe_missing": probe_missing},
+                    backend=choice))
 
     history: list[dict] = []
     epoch_losses: list[float] = []

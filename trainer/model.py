@@ -219,22 +219,27 @@ def _pad(a: np.ndarray, pad: int) -> np.ndarray:
     return a if pad == 0 else np.concatenate([a, np.zeros((pad,) + a.shape[1:], a.dtype)])
 
 
-def make_model(vocab_size: int, cfg: TrainConfig):
-    """The fastest model this machine and config allow (see module docstring)."""
+def make_model(vocab_size: int, cfg: TrainConfig, choice=None):
+    """The model for `choice` (default: choose_backend(cfg), the one decision point); logs which and why.
+
+    Raises BackendUnavailable (a ConfigError) for backend="native" where the kernel cannot run."""
+    import logging  # local: this function is the only part of the module that logs
+
+    from .backend import choose_backend
+
     tf = _tf()
     if cfg.deterministic:
         tf.config.experimental.enable_op_determinism()
-    gpus = tf.config.list_physical_devices("GPU") if cfg.backend in ("auto", "tf") else []
-    want_native = cfg.backend == "native" or (cfg.backend == "auto" and not gpus)
-    if want_native and cfg.optimizer == "sgd":
+    choice = choice or choose_backend(cfg)
+    # Logged under trainer.backend (the decision's owner); a slow fallback is a warning, so it
+    # shows in server logs without any logging set-up.
+    log = logging.getLogger("trainer.backend")
+    (log.warning if choice.slower else log.info)("%s", choice.describe())
+    if choice.name == "native":
         from . import native
-        ops = native.load()
-        if ops is not None:
-            return NativeModel(vocab_size, cfg, ops)
-        if cfg.backend == "native":
-            raise RuntimeError(f"native kernel unavailable: {native.last_error()}")
-    device = "/GPU:0" if gpus else "/CPU:0"
+        return NativeModel(vocab_size, cfg, native.load())
+    gpu = choice.name == "tf-gpu"
     # Summed-gradient steps: keep a batch to a few examples per vocabulary word, or small
     # vocabularies take steps far larger than word2vec's one-example-at-a-time updates.
-    batch = cfg.batch_size or min(65536 if gpus else 8192, max(256, 4 * vocab_size))
-    return TFModel(vocab_size, cfg, device, batch)
+    batch = cfg.batch_size or min(65536 if gpu else 8192, max(256, 4 * vocab_size))
+    return TFModel(vocab_size, cfg, choice.device, batch)
