@@ -3,6 +3,7 @@ cleanup, disk-full errors, scan progress and cancel. Speed and memory targets li
 import errno
 import gc
 import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -235,3 +236,14 @@ def test_bench_scale_corpora_are_prefixes_of_one_seeded_stream(tmp_path):
         assert c["tok"].read_text(encoding="utf-8").split() == tokenize(raw)  # gensim sees the same tokens
     assert big["raw"].read_text(encoding="utf-8").startswith(small["raw"].read_text(encoding="utf-8"))
     assert b[0]["raw"].read_bytes() == big["raw"].read_bytes()  # fixed seed: the same corpus every time
+
+
+def test_cli_prints_scan_progress(tmp_path, capsys):
+    from trainer.__main__ import main
+    path = tmp_path / "t.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    assert main([str(path), "--out", str(tmp_path / "run"), "--epochs", "1", "--dim", "8", "--min-count", "2"]) == 0
+    err = capsys.readouterr().err
+    assert "reading t.txt:" in err and "words/s" in err and "ETA" in err
+    words = scan_corpus([TextSource.from_path(path)]).stats.tokens
+    assert re.search(rf"read {words:,} words in [0-9.]+ s \(1 process\(es\)\)", err)  # the line after the scan
