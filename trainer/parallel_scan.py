@@ -146,8 +146,31 @@ def scan_source(src: TextSource, encoding: str, lowercase: bool, strip_punctuati
     """The blocks of one file, tokenised by `workers` processes, merged into index/counts in order.
 
     At most 2 x workers ranges are in flight, so memory does not grow with the file.
-    If the workers cannot start, the file is scanned serially (with a warning).
+    A pool that breaks before its first result is started once more (a worker can die at start-up
+    for reasons outside this code, e.g. a busy machine); if that fails too, the file is scanned
+    serially, with a warning.
     """
+    for attempt in range(START_ATTEMPTS):
+        try:
+            yield from _parallel_blocks(src, encoding, lowercase, strip_punctuation, index, counts, workers)
+            return
+        except _PoolDidNotStart as e:
+            if attempt + 1 < START_ATTEMPTS:
+                logger.info("parallel scan: the worker pool broke at start (%s); starting it again", e)
+                continue
+            logger.warning("parallel scan failed to start (%s); reading %s on one core", e, src.name)
+    yield from _serial_blocks(src, encoding, token_pattern(strip_punctuation), lowercase, index, counts)
+
+
+START_ATTEMPTS = 2  # pools started per file before falling back to one core
+
+
+class _PoolDidNotStart(Exception):
+    """The worker pool could not start or broke before returning any range."""
+
+
+def _parallel_blocks(src: TextSource, encoding: str, lowercase: bool, strip_punctuation: bool,
+                     index: dict[str, int], counts: TypeCounts, workers: int) -> Iterator[ScannedBlock]:
     path, size = str(src.path), src.size_bytes()
     ranges = byte_ranges(path, size)
     pattern_src = token_pattern(strip_punctuation).pattern
@@ -155,9 +178,7 @@ def scan_source(src: TextSource, encoding: str, lowercase: bool, strip_punctuati
     try:
         ex = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
     except (OSError, ValueError) as e:
-        logger.warning("parallel scan unavailable (%s); reading %s on one core", e, src.name)
-        yield from _serial_blocks(src, encoding, token_pattern(strip_punctuation), lowercase, index, counts)
-        return
+        raise _PoolDidNotStart(e) from e
     pending: deque = deque()
     todo = iter(ranges)
     try:
@@ -175,9 +196,7 @@ def scan_source(src: TextSource, encoding: str, lowercase: bool, strip_punctuati
                 if merged:
                     raise CorpusError(f"a worker process reading {src.name} stopped unexpectedly ({e}); "
                                       "try again, or scan with workers=1") from e
-                logger.warning("parallel scan failed to start (%s); reading %s on one core", e, src.name)
-                yield from _serial_blocks(src, encoding, token_pattern(strip_punctuation), lowercase, index, counts)
-                return
+                raise _PoolDidNotStart(e) from e
             submit()
             merged += 1
             yield _merge(res, index, counts)
