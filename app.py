@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import compare_tab, data_tab, explore_tab, export_tab, state, train_tab
+from ui import compare_tab, data_tab, explore_tab, export_tab, runtime, state, train_tab
 from ui.common import TABS, start_warm_up
 from ui.sidebar import render_sidebar
 
@@ -18,6 +18,7 @@ st.set_page_config(page_title="word2vec explorer", page_icon=":material/scatter_
 
 
 def main() -> None:
+    runtime.install()  # Streamlit's per-rerun Keras clear_session/full GC would stall training (ui/runtime.py)
     start_warm_up()
     state.init_state()
     state.finalize_all()  # finished trainings become explorable vectors (and get selected)
