@@ -22,6 +22,7 @@ generational GC still runs as usual; install() also freezes the objects alive af
 (`gc.freeze()`, a few times per process), so its occasional full collections no longer walk TensorFlow's
 module-level objects either (measured on this 2-core box under load: gc.collect(2) 1.4 s -> 20 us).
 
+WORD2VEC_EXPLORER_RUNTIME_FIX=0 leaves Streamlit as it is (bench/app_throughput.py measures both ways).
 If a future Streamlit renames the hook, install() leaves it alone and says so (log warning + RuntimeFix.problem,
 which the app can show): the app still works, only training is slower again.
 """
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import sys
 import threading
 from dataclasses import dataclass
@@ -97,6 +99,10 @@ def install(freeze: bool = True) -> RuntimeFix:
     """Apply the fix once per process; call it at every rerun (cheap): it re-freezes the heap after big imports."""
     with _lock:
         first = not STATE.installed
+        if first and os.environ.get("WORD2VEC_EXPLORER_RUNTIME_FIX", "1") == "0":  # bench: Streamlit's defaults
+            STATE.installed, STATE.problem = True, "turned off by WORD2VEC_EXPLORER_RUNTIME_FIX=0"
+            logger.warning("Streamlit's per-run cleanup left as is (WORD2VEC_EXPLORER_RUNTIME_FIX=0)")
+            return STATE
         if first:
             STATE.problem = _replace_cleanup()
             STATE.cleanup_replaced = STATE.problem is None
