@@ -117,3 +117,15 @@ def test_app_run_leaves_keras_alone(fake_keras, fresh_state):
         assert config.get_option("runner.postScriptGC") is False
     finally:
         gc.unfreeze()
+
+
+def test_turned_off_changes_nothing(fresh_state, monkeypatch):
+    """WORD2VEC_EXPLORER_RUNTIME_FIX=0 (the benchmark's "Streamlit defaults"): no hook swap, no freeze, ever."""
+    monkeypatch.setenv("WORD2VEC_EXPLORER_RUNTIME_FIX", "0")
+    original = script_runner._clean_problem_modules
+    frozen = gc.get_freeze_count()
+    for _ in range(2):
+        state = runtime.install()
+    assert state.installed and not state.cleanup_replaced and "WORD2VEC_EXPLORER_RUNTIME_FIX" in state.problem
+    assert script_runner._clean_problem_modules is original
+    assert gc.get_freeze_count() == frozen and state.freezes == 0

@@ -99,10 +99,11 @@ def install(freeze: bool = True) -> RuntimeFix:
     """Apply the fix once per process; call it at every rerun (cheap): it re-freezes the heap after big imports."""
     with _lock:
         first = not STATE.installed
-        if first and os.environ.get("WORD2VEC_EXPLORER_RUNTIME_FIX", "1") == "0":  # bench: Streamlit's defaults
-            STATE.installed, STATE.problem = True, "turned off by WORD2VEC_EXPLORER_RUNTIME_FIX=0"
-            logger.warning("Streamlit's per-run cleanup left as is (WORD2VEC_EXPLORER_RUNTIME_FIX=0)")
-            return STATE
+        if os.environ.get("WORD2VEC_EXPLORER_RUNTIME_FIX", "1") == "0":  # bench: Streamlit exactly as it comes
+            if first:
+                STATE.installed, STATE.problem = True, "turned off by WORD2VEC_EXPLORER_RUNTIME_FIX=0"
+                logger.warning("Streamlit's per-run cleanup left as is (WORD2VEC_EXPLORER_RUNTIME_FIX=0)")
+            return STATE  # no hook swap and no gc.freeze, on every call
         if first:
             STATE.problem = _replace_cleanup()
             STATE.cleanup_replaced = STATE.problem is None
