@@ -13,7 +13,7 @@ import logging
 
 import streamlit as st
 
-from ui import compare_tab, data_tab, explore_tab, export_tab, state, train_tab
+from ui import compare_tab, data_tab, explore_tab, export_tab, runtime, state, train_tab
 from ui.common import TABS, start_warm_up
 from ui.sidebar import render_sidebar
 
@@ -23,6 +23,7 @@ logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name
 
 
 def main() -> None:
+    runtime.install()  # Streamlit's per-rerun Keras clear_session/full GC would stall training (ui/runtime.py)
     start_warm_up()
     model = state.session()
     state.finalize_all(model)  # finished trainings become explorable vectors (and get selected)

@@ -8,8 +8,9 @@
 Sections: throughput (ours vs gensim), tutorial (the TF tutorial's pipeline vs our preset),
 first_map (raw text to a drawn UMAP), growth (time and memory vs corpus size), scale (tokenise/train
 seconds and peak RSS at 1M/20M/100M words, bench/scale.py), explorer (bench/bench_explorer.py),
-alignment (bench/bench_alignment.py: aligned run comparison), gpu (section 1 on a GPU, or skipped).
-Each prints one JSON line
+alignment (bench/bench_alignment.py: aligned run comparison), gpu (section 1 on a GPU, or skipped),
+app_throughput (training words/s inside the running app vs the CLI, and Train-to-first-loss, through a
+real browser). Each prints one JSON line
 per measurement and writes <out>/<section>.json (with machine info); at the end the targets
 table is printed and written to <out>/README-table.md. A failing section is reported and the
 others still run; the exit status is then 1.
@@ -49,7 +50,7 @@ def _explorer(quick: bool, out_dir: Path) -> dict:
 
 
 def run_section(name: str, quick: bool, tmp: Path, out_dir: Path, device_name: str | None) -> dict:
-    from . import first_map, gpu, growth, scale, throughput, tutorial_pipeline
+    from . import app_throughput, first_map, gpu, growth, scale, throughput, tutorial_pipeline
     if name == "throughput":
         corpus = slice_corpus(SAMPLE, tmp / "tp.txt", QUICK["throughput_lines"]) if quick else SAMPLE
         return throughput.run(corpus, repeats=2 if quick else 5)
@@ -74,6 +75,8 @@ def run_section(name: str, quick: bool, tmp: Path, out_dir: Path, device_name: s
     if name == "gpu":
         return gpu.run(device_name, repeats=2 if quick else 5,
                        corpus=slice_corpus(SAMPLE, tmp / "gpu.txt", QUICK["throughput_lines"]) if quick else SAMPLE)
+    if name == "app_throughput":  # needs Debian's chromium (a real browser against `streamlit run app.py`)
+        return app_throughput.run(configs={"quick demo": 3} if quick else None, repeats=1 if quick else 3)
     raise ValueError(name)
 
 

@@ -11,10 +11,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-SECTION_ORDER = ("throughput", "tutorial", "first_map", "growth", "scale", "explorer", "alignment", "gpu")
+SECTION_ORDER = ("throughput", "tutorial", "first_map", "growth", "scale", "explorer", "alignment", "gpu",
+                 "app_throughput")
 TITLES = {"throughput": "1. Throughput vs gensim", "tutorial": "1. Tutorial pipeline", "first_map": "2. First map",
           "growth": "3. Growth", "scale": "3. Scale", "explorer": "4. Explorer", "alignment": "4. Aligned comparison",
-          "gpu": "5. GPU"}
+          "gpu": "5. GPU", "app_throughput": "6. Training in the app"}
 
 
 def load_results(out_dir: Path | str) -> dict[str, dict]:
@@ -79,6 +80,12 @@ def measurements_table(results: dict[str, dict]) -> str:
             rows.append(f"| growth {rec['measure']}, {rec['words'] / 1e6:.2g}M words x {rec['epochs']} epoch: "
                         f"train s / peak RSS (after imports) | {_f(rec['train_s'], ' s')}{tok} / "
                         f"{_f(rec['peak_rss_mb'], ' MB')} ({_f(rec['baseline_rss_mb'], ' MB')}) |")
+    for preset, r in results.get("app_throughput", {}).get("summary", {}).items():
+        for v in ("app", "app_streamlit_defaults"):
+            if v in r:
+                rows.append(f"| {v.replace('_', ' ')}, {preset} x {r['epochs']} epochs: words/s (CLI) = ratio; "
+                            f"first loss | {_f(r[v]['words_per_s']['median'])} ({_f(r['cli_words_per_s']['median'])})"
+                            f" = {r[v]['ratio_to_cli']:.2f}x; {r[v]['first_loss_s']['median']:.2f} s |")
     for rec in results.get("explorer", {}).get("records", []):
         label, value = _explorer_row(rec)
         if label:
