@@ -7,7 +7,8 @@ import pytest
 
 from tests.synthetic import planted_groups
 from trainer import TextSource, TrainConfig, TrainingJob, prepare, train
-from trainer.job import INTERNAL_ERROR, JobStatus, JobView, LossPoint
+from trainer import job as job_module
+from trainer.job import INTERNAL_ERROR, LEASE_SECONDS, JobStatus, JobView, LossPoint
 from trainer.loop import TARGET_LOSS_POINTS, report_interval
 
 TEXT, _ = planted_groups(n_lines=1500)
@@ -115,6 +116,26 @@ def test_a_queued_job_nobody_polls_gives_up_its_place(monkeypatch):
     wait(job, timeout=10)
     assert job.view().status is JobStatus.STOPPED and job.result is None
     assert job.view().error.message == "stopped before it started"
+
+
+def test_a_job_whose_owner_is_gone_stops_after_the_grace_period(monkeypatch):
+    monkeypatch.setattr(job_module, "OWNER_GONE_GRACE_S", 0.5)
+    monkeypatch.setattr(job_module, "OWNER_CHECK_S", 0.05)
+    prep = prepare(TextSource.from_text(TEXT), CFG.replace(epochs=1000))
+    owner = {"here": True, "checks": 0}
+
+    def alive() -> bool:
+        owner["checks"] += 1
+        return owner["here"]
+
+    job = TrainingJob(prep, CFG.replace(epochs=1000), name="tab", lease_s=LEASE_SECONDS, owner_alive=alive).start()
+    time.sleep(1.0)  # twice the grace period with the page connected: it keeps training
+    assert not job.finished and owner["checks"] >= 2
+    owner["here"] = False  # the tab closes; nobody calls touch() either, but the lease is long
+    t_gone = time.monotonic()
+    wait(job, timeout=30)
+    assert job.view().status is JobStatus.STOPPED and job.result is not None and job.result.partial
+    assert time.monotonic() - t_gone < 0.5 + 10, "the owner check, not the 180 s lease, stopped it"
 
 
 def test_library_jobs_have_no_lease():

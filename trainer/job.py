@@ -23,6 +23,7 @@ import logging
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,11 @@ _slots_lock = threading.Lock()
 # Longer than browsers' throttling of timers in background tabs (Chrome: one wake-up a minute), so a user
 # who looks at another tab keeps the training; short enough that a closed tab frees its slot within minutes.
 LEASE_SECONDS = 180.0
+# A job given an `owner_alive` check (the app: "is this browser session still connected?") stops once the
+# check has said no for this long: long enough to ride out a websocket reconnect, short enough that a
+# closed tab frees its training slot within half a minute. The check runs at most every OWNER_CHECK_S.
+OWNER_GONE_GRACE_S = 20.0
+OWNER_CHECK_S = 1.0
 QUEUE_WAIT_SECONDS = 0.5  # how often a queued job re-checks for a free slot (and for its lease)
 INTERNAL_ERROR = "internal error: see the server log"
 
@@ -118,7 +124,7 @@ class _LeasedToken(CancelToken):
     @property
     def cancelled(self) -> bool:
         if not self._flag.is_set() and self._job.lease_expired():
-            logger.warning("job %r: no poll for %.0f s (its page was closed?): stopping it",
+            logger.warning("job %r: its page is gone (closed, or no poll for %s s): stopping it",
                            self._job.name, self._job.lease_s)
             self.cancel()
         return self._flag.is_set()
@@ -131,8 +137,12 @@ class TrainingJob:
     _running = 0
     _slot_freed = threading.Condition(_slots_lock)
 
-    def __init__(self, data: Any, config: TrainConfig, name: str = "run", lease_s: float | None = None):
+    def __init__(self, data: Any, config: TrainConfig, name: str = "run", lease_s: float | None = None,
+                 owner_alive: Callable[[], bool] | None = None):
         self.data, self.config, self.name = data, config, name
+        self._owner_alive = owner_alive  # None: only the lease decides (library use, AppTest)
+        self._owner_checked = float("-inf")
+        self._owner_gone_since: float | None = None
         if lease_s is not None:
             self.lease_s = lease_s
         self._lock = threading.Lock()
@@ -168,9 +178,23 @@ class TrainingJob:
             self._touched = time.monotonic()
 
     def lease_expired(self) -> bool:
+        """True when the owner is gone: no touch() for lease_s, or owner_alive() false for OWNER_GONE_GRACE_S."""
+        now = time.monotonic()
         with self._lock:
-            return (self.lease_s is not None and not self._status.finished
-                    and time.monotonic() - self._touched > self.lease_s)
+            if self._status.finished:
+                return False
+            if self.lease_s is not None and now - self._touched > self.lease_s:
+                return True
+            if self._owner_alive is None or now - self._owner_checked < OWNER_CHECK_S:
+                return self._owner_gone_since is not None and now - self._owner_gone_since > OWNER_GONE_GRACE_S
+            self._owner_checked = now
+        alive = self._owner_alive()  # outside the lock: it may take the server's own locks
+        with self._lock:
+            if alive:
+                self._owner_gone_since = None
+            elif self._owner_gone_since is None:
+                self._owner_gone_since = now
+            return self._owner_gone_since is not None and now - self._owner_gone_since > OWNER_GONE_GRACE_S
 
     def join(self, timeout: float | None = None) -> bool:
         if self._thread is not None:

@@ -134,3 +134,18 @@ def freeze_heap() -> int:
     logger.info("gc.freeze: %d objects kept out of the collector (%d modules loaded)",
                 STATE.frozen_objects, STATE.modules_at_freeze)
     return STATE.frozen_objects
+
+
+def session_alive_check():
+    """A thread-safe `() -> bool` saying whether this browser session is still connected, or None outside a
+    real server (AppTest, bare mode). TrainingJob(owner_alive=...) uses it so a closed tab stops its training
+    within trainer.job.OWNER_GONE_GRACE_S instead of holding a slot until its lease runs out. Streamlit keeps
+    a closed tab's session for its disconnected-session TTL, but it stops being *active* at once."""
+    from streamlit import runtime as st_runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None or not st_runtime.exists():
+        return None
+    server, session_id = st_runtime.get_instance(), ctx.session_id
+    return lambda: server.is_active_session(session_id)

@@ -17,7 +17,7 @@ from trainer import ConfigError, CorpusError, TrainConfig, TrainingJob
 from trainer.backend import BackendChoice
 from trainer.job import LEASE_SECONDS, JobStatus, JobView
 
-from . import state
+from . import runtime, state
 from .common import DataSelection, empty_state, human_seconds, md, prepare_for, sentence, tidy_map
 from .sidebar import config_summary
 
@@ -60,7 +60,8 @@ def start_training(model: state.SessionModel, prep, cfg: TrainConfig, data: Data
     n_snap = min(cfg.snapshot_top, len(prep.vocab))
     live = state.LiveMap(list(prep.vocab.words[:n_snap]), prep.vocab.counts[:n_snap].copy()) if n_snap else None
     run = state.Run(name=name, data_label=data.label, config=cfg, live=live,
-                    job=TrainingJob(prep, cfg, name=name, lease_s=LEASE_SECONDS).start())
+                    job=TrainingJob(prep, cfg, name=name, lease_s=LEASE_SECONDS,
+                                    owner_alive=runtime.session_alive_check()).start())
     state.add_run(model, run, select=False)
     model.train_view = name
     st.session_state["train_view"] = name
