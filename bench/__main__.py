@@ -5,7 +5,8 @@
     python -m bench --only throughput,growth          # some sections; the table keeps the others' last results
     python -m bench --device-name "1x H100"           # label for the GPU section when a GPU is visible
 
-Sections: throughput (ours vs gensim), tutorial (the TF tutorial's pipeline vs our preset),
+Sections: throughput (ours vs gensim), backends (every backend vs gensim on head500: quality and
+words/s, bench/backends.py), tutorial (the TF tutorial's pipeline vs our preset),
 first_map (raw text to a drawn UMAP), growth (time and memory vs corpus size), explorer
 (bench/bench_explorer.py), gpu (section 1 on a GPU, or skipped). Each prints one JSON line
 per measurement and writes <out>/<section>.json (with machine info); at the end the targets
@@ -47,7 +48,11 @@ def _explorer(quick: bool, out_dir: Path) -> dict:
 
 
 def run_section(name: str, quick: bool, tmp: Path, out_dir: Path, device_name: str | None) -> dict:
-    from . import first_map, gpu, growth, throughput, tutorial_pipeline
+    from . import backends, first_map, gpu, growth, throughput, tutorial_pipeline
+    if name == "backends":
+        if quick:  # a tenth of head500, 1 seed, 2 epochs: the code paths, not the figures
+            return backends.run(slice_corpus(backends.default_corpus(), tmp / "h50.txt", 25), seeds=(1,), epochs=2)
+        return backends.run()
     if name == "throughput":
         corpus = slice_corpus(SAMPLE, tmp / "tp.txt", QUICK["throughput_lines"]) if quick else SAMPLE
         return throughput.run(corpus, repeats=2 if quick else 5)
