@@ -108,13 +108,15 @@ def backends_table(results: dict[str, dict]) -> str:
     m = res.get("machine", {})
     when = f"measured {m.get('date', '?')[:10]} on {m.get('cpu_model', '?')}"
     rows = [f"Backends on gensim's head500.noblanks.cor ({s['raw_words']:,} words, same tokens, {s['epochs']} epochs, "
-            f"mean of {s['table'][0]['seeds']} seeds), {when}:",
-            "", "| backend | analogy | WordSim353 | SimLex-999 | words/s | vs gensim |", "|---|---|---|---|---|---|"]
+            f"mean over seeds), {when}:",
+            "", "| backend | seeds | analogy | WordSim353 | SimLex-999 | words/s | vs gensim |",
+            "|---|---|---|---|---|---|---|"]
     for r in s["table"]:
-        rows.append(f"| {_cell(r['contender'])} ({r['backend']}) | {r['analogy']:.1%} | {r['ws353']:.3f} | "
-                    f"{r['simlex']:.3f} | {_f(r['words_per_s'])} | {r['vs_gensim_words_per_s']:.2f}x |")
+        rows.append(f"| {_cell(r['contender'])} ({r['backend']}) | {r['seeds']} | {r['analogy']:.1%} | "
+                    f"{r['ws353']:.3f} | {r['simlex']:.3f} | {_f(r['words_per_s'])} | "
+                    f"{r['vs_gensim_words_per_s']:.2f}x |")
     if not s.get("gpu"):
-        rows.append("| tf on a GPU | not measured: no GPU lent | | | | |")
+        rows.append("| tf on a GPU | | not measured: no GPU lent | | | | |")
     return "\n".join(rows)
 
 

@@ -51,4 +51,4 @@ def test_merged_seeds_judge_native_by_gensims_seed_range_and_fill_the_readme_tab
                            emit=None)
     assert _status(worse, "native") == "MISS"
     text = readme_table({"backends": merged})
-    assert "| native (native) | 3.0% |" in text and "not measured: no GPU lent" in text
+    assert "| native (native) | 2 | 3.0% |" in text and "not measured: no GPU lent" in text
