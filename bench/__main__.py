@@ -5,7 +5,8 @@
     python -m bench --only throughput,growth          # some sections; the table keeps the others' last results
     python -m bench --device-name "1x H100"           # label for the GPU section when a GPU is visible
 
-Sections: throughput (ours vs gensim), tutorial (the TF tutorial's pipeline vs our preset),
+Sections: throughput (ours vs gensim), backends (every backend vs gensim on head500: quality and
+words/s, bench/backends.py), tutorial (the TF tutorial's pipeline vs our preset),
 first_map (raw text to a drawn UMAP), growth (time and memory vs corpus size), scale (tokenise/train
 seconds and peak RSS at 1M/20M/100M words, bench/scale.py), explorer (bench/bench_explorer.py),
 alignment (bench/bench_alignment.py: aligned run comparison), gpu (section 1 on a GPU, or skipped),
@@ -50,7 +51,11 @@ def _explorer(quick: bool, out_dir: Path) -> dict:
 
 
 def run_section(name: str, quick: bool, tmp: Path, out_dir: Path, device_name: str | None) -> dict:
-    from . import app_throughput, first_map, gpu, growth, scale, throughput, tutorial_pipeline
+    from . import app_throughput, backends, first_map, gpu, growth, scale, throughput, tutorial_pipeline
+    if name == "backends":
+        if quick:  # a tenth of head500, 1 seed, 2 epochs: the code paths, not the figures
+            return backends.run(slice_corpus(backends.default_corpus(), tmp / "h50.txt", 25), seeds=(1,), epochs=2)
+        return backends.run()
     if name == "throughput":
         corpus = slice_corpus(SAMPLE, tmp / "tp.txt", QUICK["throughput_lines"]) if quick else SAMPLE
         return throughput.run(corpus, repeats=2 if quick else 5)

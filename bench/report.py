@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-SECTION_ORDER = ("throughput", "tutorial", "first_map", "growth", "scale", "explorer", "alignment", "gpu",
+SECTION_ORDER = ("throughput", "backends", "tutorial", "first_map", "growth", "scale", "explorer", "alignment", "gpu",
                  "app_throughput")
-TITLES = {"throughput": "1. Throughput vs gensim", "tutorial": "1. Tutorial pipeline", "first_map": "2. First map",
+TITLES = {"throughput": "1. Throughput vs gensim", "backends": "1. Backends vs gensim",
+          "tutorial": "1. Tutorial pipeline", "first_map": "2. First map",
           "growth": "3. Growth", "scale": "3. Scale", "explorer": "4. Explorer", "alignment": "4. Aligned comparison",
           "gpu": "5. GPU", "app_throughput": "6. Training in the app"}
 
@@ -106,6 +107,27 @@ def _explorer_row(rec: dict) -> tuple[str | None, str]:
     return (f"{name}" + (f" ({size:,} words)" if isinstance(size, int) else "")), ", ".join(vals) or "see explorer.json"
 
 
+def backends_table(results: dict[str, dict]) -> str:
+    """One row per backend (bench/backends.py): quality means and words/s vs gensim, with where and when."""
+    res = results.get("backends", {})
+    s = res.get("summary")
+    if not s:
+        return ""
+    m = res.get("machine", {})
+    when = f"measured {m.get('date', '?')[:10]} on {m.get('cpu_model', '?')}"
+    rows = [f"Backends on gensim's head500.noblanks.cor ({s['raw_words']:,} words, same tokens, {s['epochs']} epochs, "
+            f"mean over seeds), {when}:",
+            "", "| backend | seeds | analogy | WordSim353 | SimLex-999 | words/s | vs gensim |",
+            "|---|---|---|---|---|---|---|"]
+    for r in s["table"]:
+        rows.append(f"| {_cell(r['contender'])} ({r['backend']}) | {r['seeds']} | {r['analogy']:.1%} | "
+                    f"{r['ws353']:.3f} | {r['simlex']:.3f} | {_f(r['words_per_s'])} | "
+                    f"{r['vs_gensim_words_per_s']:.2f}x |")
+    if not s.get("gpu"):
+        rows.append("| tf on a GPU | | not measured: no GPU lent | | | | |")
+    return "\n".join(rows)
+
+
 def machine_line(results: dict[str, dict]) -> str:
     m = next((r["machine"] for r in results.values() if "machine" in r), None)
     if not m:
@@ -128,5 +150,7 @@ def readme_table(results: dict[str, dict]) -> str:
         targets_table(results),
         "",
         measurements_table(results),
+        "",
+        backends_table(results),
         "",
     ])

@@ -4,15 +4,17 @@
     loss_sum, n = model.step(batch, lr_start, lr_end)
     model.input_vectors()                    # float32 [V, dim] copy
 
-Both backends hold the matrices as tf.Variables initialised as word2vec.c
-(input uniform in ±0.5/dim, output zeros) and minimise the sigmoid
+Both backends hold the matrices as tf.Variables initialised as gensim 4 does
+(input uniform in ±1/dim, output zeros) and minimise the sigmoid
 negative-sampling loss  -log σ(u_t·v_in) - Σ_neg log σ(-u_n·v_in)  (CBOW: v_in
 is the mean of the context vectors). Updates touch only the rows in the batch.
 
 - NativeModel: the compiled TensorFlow op (trainer/native) applies word2vec's
   SGD per example, in place, Hogwild across threads. CPU, SGD only.
 - TFModel: TensorFlow ops on gathered rows and scatter-adds (XLA-compiled for
-  skip-gram SGD), or lazy Adam on the touched rows; runs on GPU when visible.
+  skip-gram), one update per batch of pairs: word2vec's loss and learning-rate
+  schedule with each row's step scaled by AdaGrad (optimizer "sgd"), or lazy
+  Adam on the touched rows (optimizer "adam"); runs on GPU when visible.
 """
 from __future__ import annotations
 
@@ -23,7 +25,10 @@ import numpy as np
 from .config import TrainConfig
 from .pairs import PairBatch
 
-ROW_CAP = 16.0  # TF backend: most summed SGD terms per embedding row and step (see _row_damping)
+# TF backend, optimizer "sgd": AdaGrad step = ADAGRAD_SCALE x word2vec's scheduled lr, so 0.025 -> 0.05,
+# GloVe's AdaGrad rate (measured on head500: 2x gave word2vec-quality vectors at batch 8,192 and 65,536).
+ADAGRAD_SCALE = 2.0
+ADAGRAD_EPS = 1e-6  # keeps the first step of a row finite; rows whose gradient is still 0 do not move
 
 
 def _tf():
@@ -38,7 +43,9 @@ class _BaseModel:
     def __init__(self, vocab_size: int, cfg: TrainConfig, device: str = "/CPU:0"):
         tf = _tf()
         rng = np.random.default_rng(cfg.seed)
-        init = rng.uniform(-0.5 / cfg.dim, 0.5 / cfg.dim, size=(vocab_size, cfg.dim)).astype(np.float32)
+        # gensim 4's range, twice word2vec.c's ±0.5/dim: measured on head500 (3 seeds, native kernel) it
+        # lifted analogy 2.2% -> 3.2%, WS353 0.335 -> 0.362, SimLex 0.113 -> 0.117 (gensim 3.5% / 0.377 / 0.125).
+        init = rng.uniform(-1.0 / cfg.dim, 1.0 / cfg.dim, size=(vocab_size, cfg.dim)).astype(np.float32)
         self.cfg, self.device = cfg, device
         with tf.device(device):
             self.w_in = tf.Variable(init, name="input_embeddings")
@@ -70,26 +77,48 @@ class NativeModel(_BaseModel):
 
 
 class TFModel(_BaseModel):
-    """Pure TensorFlow ops. Skip-gram batches are padded to a fixed size so the
-    step compiles once with XLA; CBOW and Adam run as plain tf.functions."""
+    """Pure TensorFlow ops, one update per batch. Skip-gram batches are padded to a fixed size so
+    the step compiles once with XLA; CBOW and Adam's row bookkeeping run as plain tf.functions.
+
+    Why AdaGrad for optimizer "sgd": word2vec's SGD is sequential, one pair at a time. Summed over
+    a batch, a row seen c times gets c updates computed from the same stale vectors at once; for
+    frequent words c is in the hundreds, and the step overshoots (issue 9: capping a row's terms
+    per step instead starved those rows: WordSim353 0.14 at batch 8,192, 0.04 at 65,536, vs 0.24
+    for the kernel). Here every row keeps the sum of its examples' mean squared gradients (one float
+    per row, as GloVe and Swivel keep AdaGrad state) and each example moves it by
+    ADAGRAD_SCALE * lr * g / sqrt(that sum): a row's first steps are normalised, later ones shrink as
+    its history grows, whatever the batch size. The learning rate keeps word2vec's linear decay.
+    """
     name = "tf"
+
+    @staticmethod
+    def default_batch_size(vocab_size: int, on_gpu: bool) -> int:
+        """Pairs per step when the config says 0: 65,536 on a GPU (enough work per launch), 8,192 on
+        a CPU (larger batches were slower there, cache-bound). AdaGrad's per-row steps hold at both
+        sizes for any vocabulary (tests/test_trainer_tf_backend.py: 120 words at 65,536)."""
+        del vocab_size  # the size no longer depends on it: AdaGrad needs no small-vocabulary cap
+        return 65536 if on_gpu else 8192
 
     def __init__(self, vocab_size: int, cfg: TrainConfig, device: str, batch_size: int):
         super().__init__(vocab_size, cfg, device)
         tf = _tf()
         self.tf, self.batch_size, self.vocab_size = tf, batch_size, vocab_size
         self.name = "tf-gpu" if "GPU" in device else "tf"
-        if cfg.optimizer == "adam":
-            with tf.device(device):
+        with tf.device(device):
+            if cfg.optimizer == "adam":
                 self.slots = [tf.Variable(tf.zeros_like(w)) for w in (self.w_in, self.w_out) for _ in (0, 1)]
                 self.t = tf.Variable(0.0)
-        # Skip-gram batches have a fixed (padded) shape, so the math compiles with XLA. The lazy
-        # Adam update needs tf.unique (dynamic shape): it runs as a second, plain tf.function.
-        # CBOW's ragged context rows run as one plain tf.function.
+            else:  # AdaGrad state: per row, the sum of its examples' mean squared gradients
+                self.acc_in = tf.Variable(tf.zeros([vocab_size]), name="adagrad_input")
+                self.acc_out = tf.Variable(tf.zeros([vocab_size]), name="adagrad_output")
+        # Skip-gram batches have a fixed (padded) shape, so the math compiles with XLA, on the GPU too:
+        # fused kernels instead of one launch per op. The lazy Adam update needs tf.unique (dynamic
+        # shape): it runs as a second, plain tf.function. CBOW's ragged context rows run as one plain
+        # tf.function.
         self.fixed_shape = not cfg.cbow
         xla = self.fixed_shape and "GPU" not in device
         if cfg.optimizer == "sgd":
-            self._step = tf.function(self._sgd_step, jit_compile=xla, reduce_retracing=True)
+            self._step = tf.function(self._sgd_step, jit_compile=self.fixed_shape, reduce_retracing=True)
         else:
             self._unique = tf.function(self._unique_rows, reduce_retracing=True)
             self._grads = tf.function(self._adam_grads, jit_compile=xla, reduce_retracing=True)
@@ -127,15 +156,21 @@ class TFModel(_BaseModel):
         return loss, g_in, tf.reshape(g_out, [-1, self.cfg.dim]), tf.reshape(ids, [-1])
 
     def _sgd_step(self, inputs, splits, targets, negatives, weight, lr):
-        """word2vec's SGD: per-example learning rate, gradients summed over the batch."""
+        """word2vec's loss and per-example learning rate; each row's step scaled by AdaGrad."""
         tf = self.tf
         loss, g_in, g_out, out_ids = self._forward(inputs, splits, targets, negatives, weight)
         lr_in = lr if not self.cfg.cbow else tf.repeat(lr, splits[1:] - splits[:-1])
-        lr_in *= self._row_damping(self.w_in, inputs)
-        self.w_in.scatter_add(tf.IndexedSlices(-g_in * lr_in[:, None], inputs))
-        lr_out = tf.repeat(lr, 1 + self.cfg.negative) * self._row_damping(self.w_out, out_ids)
-        self.w_out.scatter_add(tf.IndexedSlices(-g_out * lr_out[:, None], out_ids))
+        self._adagrad_add(self.w_in, self.acc_in, inputs, g_in, lr_in)
+        self._adagrad_add(self.w_out, self.acc_out, out_ids, g_out, tf.repeat(lr, 1 + self.cfg.negative))
         return tf.reduce_sum(loss)
+
+    def _adagrad_add(self, var, acc, rows, grads, lr):
+        """Row-wise AdaGrad over examples: acc[row] += mean(g^2) per example, then every example
+        moves its row by -ADAGRAD_SCALE * lr * g / sqrt(acc[row]) (the sums taken over this batch)."""
+        tf = self.tf
+        acc.scatter_add(tf.IndexedSlices(tf.reduce_mean(grads * grads, axis=1), rows))
+        scale = (ADAGRAD_SCALE * lr) * tf.math.rsqrt(tf.gather(acc, rows) + ADAGRAD_EPS)
+        var.scatter_add(tf.IndexedSlices(-grads * scale[:, None], rows))
 
     def _adam_step(self, inputs, splits, targets, negatives, weight, lr):
         # Distinct rows first (tf.unique has a dynamic shape, so it stays outside XLA); the gradient
@@ -170,17 +205,6 @@ class TFModel(_BaseModel):
         self.t.assign_add(1.0)
         self._lazy_adam(self.w_in, self.slots[0], self.slots[1], g_in[:len(rows_in)] / n, rows_in, lr)
         self._lazy_adam(self.w_out, self.slots[2], self.slots[3], g_out[:len(rows_out)] / n, rows_out, lr)
-
-    def _row_damping(self, var, idx):
-        """Per-occurrence factor min(1, ROW_CAP / occurrences of the row in this batch).
-
-        Summed SGD over a batch applies all of a frequent word's updates at once
-        (word2vec applies them one after another); past ROW_CAP terms per row the
-        step is scaled down so it cannot overshoot (small vocabularies diverge otherwise).
-        """
-        tf = self.tf
-        hits = tf.math.unsorted_segment_sum(tf.ones_like(idx, tf.float32), idx, tf.shape(var)[0])
-        return tf.minimum(1.0, ROW_CAP / tf.gather(hits, idx))
 
     def _lazy_adam(self, var, m, v, grad, rows, lr, b1=0.9, b2=0.999, eps=1e-7):
         """Adam on the given (distinct) rows only; grad holds their summed gradients."""
@@ -239,7 +263,7 @@ def make_model(vocab_size: int, cfg: TrainConfig, choice=None):
         from . import native
         return NativeModel(vocab_size, cfg, native.load())
     gpu = choice.name == "tf-gpu"
-    # Summed-gradient steps: keep a batch to a few examples per vocabulary word, or small
-    # vocabularies take steps far larger than word2vec's one-example-at-a-time updates.
-    batch = cfg.batch_size or min(65536 if gpu else 8192, max(256, 4 * vocab_size))
+    # Row-wise AdaGrad steps make the update independent of how often a row appears in a batch,
+    # so the batch size is set by the device (see TFModel.default_batch_size), not the vocabulary.
+    batch = cfg.batch_size or TFModel.default_batch_size(vocab_size, on_gpu=gpu)
     return TFModel(vocab_size, cfg, choice.device, batch)
