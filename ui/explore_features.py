@@ -1,5 +1,6 @@
 """Explore tab extras: map selections, formula axes and shareable views (the view in the page URL).
 
+    open_tab_for_link()                       # app.py, before st.tabs: a shared link opens on Explore
     read_link(model)                          # once per session, before the Explore widgets: the URL's view
     take_selection(model, event)              # the map's on_select: a box/lasso event becomes the selection
     selection_colours(model)                  # words to colour on the map, or None
@@ -54,6 +55,15 @@ def read_link(model: state.SessionModel) -> None:
                 extras.pending_link, extras.pending_fields = view, fields
                 logger.info("view link read: %s", view)
     apply_link(model)
+
+
+def open_tab_for_link() -> None:
+    """On a session's first run, a link that carries a view opens the Explore tab (call before st.tabs)."""
+    ss = st.session_state
+    if "main_tab" not in ss and any(k in KEYS.values() for k in st.query_params):
+        from .common import TABS
+
+        ss["main_tab"] = TABS["explore"]
 
 
 def apply_link(model: state.SessionModel) -> None:
