@@ -148,6 +148,7 @@ def app_with_link(tiny_text: str, **params):
 
     at = AppTest.from_file(APP, default_timeout=90)
     at.query_params.update(params)
+    at.session_state["map_method"] = "pca"  # a link that sets no method keeps this (UMAP compiles slowly)
     at.run()  # a link opens on the Explore tab, which reads it
     at.first_messages = [plain(m.value) for m in (*at.warning, *at.info)]
     at.radio(key="data_source").set_value("paste")
