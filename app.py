@@ -13,7 +13,7 @@ import logging
 
 import streamlit as st
 
-from ui import compare_tab, data_tab, explore_tab, export_tab, runtime, state, train_tab
+from ui import compare_tab, data_tab, explore_features, explore_tab, export_tab, runtime, state, train_tab
 from ui.common import TABS, start_warm_up
 from ui.sidebar import render_sidebar
 
@@ -37,6 +37,7 @@ def main() -> None:
         model.last_config = cfg
     # Only the open tab does its work (on_change="rerun"); the Data tab's source picker always renders,
     # since the chosen text feeds the Train tab.
+    explore_features.open_tab_for_link()  # a shared view link opens on the Explore tab
     tabs = dict(zip(TABS, st.tabs(list(TABS.values()), key="main_tab", on_change="rerun"), strict=True))
     is_open = {name: tab.open is not False for name, tab in tabs.items()}
     with tabs["data"]:

@@ -10,6 +10,7 @@ from explorer import Vectors, neighbour_agreement, resolve_word
 
 from . import state
 from .common import empty_state, md
+from .compare_aligned import render_aligned
 from .sidebar import LABELS
 from .widgets import neighbour_table, pick_run, word_error
 
@@ -60,6 +61,7 @@ def render(model: state.SessionModel) -> None:
             st.metric("Neighbour agreement", f"{share:.0%}",
                       help=f"On average, this share of the 10 nearest words is the same in both runs "
                            f"(over the {used} most frequent words both know). 100% = identical neighbourhoods.")
+    render_aligned(a, b)
     c = st.columns([3, 1])
     word = c[0].text_input("Word to compare", key="compare_word", placeholder="e.g. king",
                            help="Its nearest words in run A and in run B; words found in both are marked.")

@@ -21,8 +21,9 @@ from explorer import (
     neighbours_figure,
     resolve_word,
 )
+from explorer.view_state import ViewState
 
-from . import state
+from . import explore_features, state
 from .common import empty_state, md, sentence, tidy_map, wait_for_warm_up
 from .widgets import pick_run, show_neighbours, word_error
 
@@ -87,8 +88,12 @@ def render_loader(model: state.SessionModel) -> None:
 
 # ------------------------------------------------------------------ the map
 def _map_clicked(model: state.SessionModel) -> None:
-    """on_select of the map: the clicked point's word (the figure's `customdata`) becomes the searched word."""
+    """on_select of the map: the clicked point's word (the figure's `customdata`) becomes the searched word;
+    a box or lasso selects words instead (explore_features.take_selection)."""
     ev = st.session_state.get("explore_map") or {}
+    if explore_features.is_area_selection(ev):
+        explore_features.take_selection(model, ev)
+        return
     points = ev.get("selection", {}).get("points", [])
     m = model.explore.map_result
     if not points or m is None:
@@ -248,6 +253,7 @@ def render_quality(model: state.SessionModel, run: state.Run) -> None:
 def render(model: state.SessionModel) -> None:
     st.markdown("Look at what the model learned: a map of the words, their nearest neighbours, and word arithmetic.")
     render_loader(model)
+    explore_features.read_link(model)  # a shared link seeds the widgets below (once its run is loaded)
     run = pick_run(model, "explore_run", "Vectors to explore",
                    help="Any finished run of this session, or vectors loaded from a file.")
     if run is None:
@@ -286,15 +292,19 @@ def render(model: state.SessionModel) -> None:
         st.error(f"The map could not be drawn: {sentence(e)} Try PCA or fewer words.", icon=":material/error:")
         return
     model.explore = state.ExploreView(run_name=run.name, map_result=m, clusters=clusters, query=focus, topn=topn)
-    fig = tidy_map(map_figure(m, color_by=s["color"], clusters=clusters, query=focus, neighbours=hits or None,
-                              n_labels=MAP_LABELS, height=MAP_HEIGHT))
+    chosen = explore_features.selection_colours(model)
+    fig = tidy_map(map_figure(m, color_by="match" if chosen else s["color"], clusters=clusters, matches=chosen,
+                              query=focus, neighbours=hits or None, n_labels=MAP_LABELS, height=MAP_HEIGHT))
     if m.dims == 2:
+        fig.update_layout(dragmode="select")  # dragging draws a selection box; the toolbar switches to zoom/lasso
         st.plotly_chart(fig, key="explore_map", on_select=functools.partial(_map_clicked, model),
-                        selection_mode="points", width="stretch")
-        st.caption("Click a point to see its neighbours. Drag to zoom, double-click to reset.")
+                        selection_mode=("points", "box", "lasso"), width="stretch")
+        st.caption("Click a point to see its neighbours. Drag to select words; zoom with the toolbar, "
+                   "double-click to reset.")
     else:
         st.plotly_chart(fig, key="explore_map_3d", width="stretch")
         st.caption("Drag to rotate, scroll to zoom. (Clicking points works in the 2D view.)")
+    explore_features.render_selection(model, vec, m.dims)
     if focus:
         st.subheader(f"Nearest words to “{md(focus)}”")
         left, right = st.columns([2, 3])
@@ -303,6 +313,10 @@ def render(model: state.SessionModel) -> None:
         with right:
             st.plotly_chart(neighbours_figure(hits, focus, height=max(250, 26 * len(hits) + 120)),
                             key="explore_neighbours_chart", width="stretch")
+    ax, ay = explore_features.render_formula_axes(vec, m.words, focus)
+    explore_features.write_link(model, ViewState(
+        run=run.name, method=s["method"], dims=s["dims"], top_n=s["n_words"], colour=s["color"],
+        word=query.strip(), x_axis=ax.strip(), y_axis=ay.strip()))
     st.divider()
     cols = st.columns(3)
     with cols[0].container(border=True):

@@ -119,12 +119,23 @@ class ExploreView:
 
 
 @dataclass
+class ExploreExtras:
+    """Explore state that outlives one script run: the map selection and the shared-link bookkeeping."""
+    selection: Any = None  # explorer.selection.Selection of map words; None when nothing is selected
+    selection_event: str = ""  # the last map selection event taken (a Clear must not bring it back)
+    link_read: bool = False  # the page URL's view has been read (once per session)
+    pending_link: Any = None  # explorer.view_state.ViewState from the URL, waiting for its run to be loaded
+    pending_fields: tuple[str, ...] = ()  # the fields the link actually set
+
+
+@dataclass
 class SessionModel:
     session_dir: str
     runs: dict[str, Run] = field(default_factory=dict)
     run_counter: int = 0
     last_config: TrainConfig = field(default_factory=TrainConfig)  # the last valid sidebar config
     explore: ExploreView = field(default_factory=ExploreView)
+    extras: ExploreExtras = field(default_factory=ExploreExtras)  # selection and shared link (ui/explore_features)
     train_view: str | None = None  # the run the Train tab shows
     eval_result: tuple[str, str, Any] | None = None  # (run name, test file name, report) of the quality check
     load_message: tuple[str, str] | None = None  # ("error" | "warning" | "success", text) after 'Load vectors'
@@ -241,10 +252,11 @@ WIDGET_DEFAULTS: dict[str, Any] = {
     "map_umap_min_dist": 0.1, "map_seed": 0, "explore_word": "", "explore_topn": 10, "explore_an_a": "",
     "explore_an_b": "", "explore_an_c": "", "explore_sim_a": "", "explore_sim_b": "", "explore_odd": "",
     "explore_eval_kind": "analogies", "explore_load_format": "auto", "explore_load_limit": 0, "compare_word": "",
-    "compare_topn": 10, "train_run_name": "",
+    "compare_topn": 10, "train_run_name": "", "explore_axis_x": "", "explore_axis_y": "", "explore_sel_colour": False,
+    "compare_min_count": 20,
 }
 KEPT_KEYS = (*WIDGET_DEFAULTS, "map_words", "explore_run", "export_run", "compare_a", "compare_b", "export_nb_words",
-             "train_view")
+             "train_view", "train_probes")
 
 
 def session() -> SessionModel:

@@ -19,6 +19,7 @@ from trainer.job import LEASE_SECONDS, JobStatus, JobView
 
 from . import runtime, state
 from .common import DataSelection, empty_state, human_seconds, md, prepare_for, sentence, tidy_map
+from .probes_panel import pick_probes, render_probes
 from .sidebar import config_summary
 
 logger = logging.getLogger(__name__)
@@ -111,6 +112,8 @@ def render(model: state.SessionModel, cfg: TrainConfig | None, cfg_error: str | 
         st.caption(f"Text: **{md(data.label)}** · Settings: {md(config_summary(cfg))}")
         if busy is None:  # while training, the live view takes this space (it must be in sight)
             prep = render_estimate(data, cfg)
+            if prep is not None:
+                cfg = cfg.replace(probe_words=pick_probes(prep))
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     wanted = left.text_input("Run name", key="train_run_name", placeholder=f"run {model.run_counter + 1}",
                              help="A name to find this run again in Explore, Compare and Export.")
@@ -227,6 +230,7 @@ def live_panel(model: state.SessionModel, run: state.Run) -> None:
             empty_state(map_fig)
         else:
             st.plotly_chart(map_fig, width="stretch")
+    render_probes(run, v)  # the probe words' neighbours, from the same JobView
     announce_finished(model)
 
 
