@@ -143,6 +143,7 @@ def _scan_line(fraction: float, message: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # the terminal shows our lines, not TensorFlow's start-up log
     args = build_parser().parse_args(argv)
     overrides = {field: getattr(args, flag[2:].replace("-", "_")) for flag, field, _, _ in FLAGS}
     overrides = {k: v for k, v in overrides.items() if v is not None}

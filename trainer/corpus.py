@@ -520,6 +520,10 @@ def scan_corpus(
                         p = ScanProgress(src.name, done, total_bytes, stats.tokens, now - t0)
                         progress(p.fraction, p.describe())
             stats.bytes += size
+            if progress and done < stats.bytes:  # serial blocks count decoded text: end on the file's bytes
+                p = ScanProgress(src.name, stats.bytes, total_bytes, stats.tokens, time.perf_counter() - t0)
+                progress(p.fraction, p.describe())
+            done = stats.bytes
         store.finish()
     except BaseException:
         store.discard()

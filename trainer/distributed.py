@@ -18,8 +18,11 @@ each replica first sums its deltas per distinct row (tf.unique + unsorted_segmen
 what is gathered is at most min(rows touched, V) rows per replica - for Zipfian text a
 batch's 49k output-row updates collapse to a few thousand rows. Every copy then applies
 the same summed deltas with scatter_add, so the copies stay identical (no averaging drift).
-The per-row damping of TFModel (at most ROW_CAP summed terms per row and step) is split
-across replicas (ROW_CAP / replicas each), so the summed step keeps the same bound.
+TFModel's row-wise AdaGrad needs every row's squared-gradient sum over the whole batch before
+any row moves, so a step runs in two phases: the replicas' per-row sums of squared gradients
+(one float per row) are all-reduced and added to the mirrored accumulators first; then each
+replica scales its examples' gradients by those shared accumulators and the summed per-row
+deltas are reduced as above. The update is the same as one device taking the whole batch.
 
 Tested on CPU with two logical devices (tests/test_trainer_distributed.py): loss falls and
 planted groups are recovered. No GPU was available when this was written.
@@ -31,7 +34,7 @@ import logging
 import numpy as np
 
 from .config import TrainConfig
-from .model import ROW_CAP, TFModel, _tf
+from .model import ADAGRAD_EPS, ADAGRAD_SCALE, TFModel, _tf
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +62,7 @@ def make_mirrored_model(vocab_size: int, cfg: TrainConfig, devices: list[str] | 
     # IndexedSlices on GPUs anyway, and its collective all-gather path requires equal shapes on every
     # replica, which per-row sums (a different number of distinct rows per replica) do not have.
     strategy = tf.distribute.MirroredStrategy(devices, cross_device_ops=tf.distribute.ReductionToOneDevice())
-    per_replica = cfg.batch_size or min(65536, max(256, 4 * vocab_size))
+    per_replica = cfg.batch_size or min(65536, max(256, 4 * vocab_size))  # small vocabularies: smaller steps
     logger.info("training on %d devices with MirroredStrategy (%s), %d examples per device and step",
                 len(devices), ", ".join(devices), per_replica)
     return MirroredModel(vocab_size, cfg, strategy, per_replica)
@@ -77,41 +80,56 @@ class MirroredModel(TFModel):
         self.name = f"tf-mirrored-x{self.replicas}"
         self.fixed_shape = True  # TFModel.step pads to batch_size, which _call then shards
         rng = np.random.default_rng(cfg.seed)  # the same initialisation as every other backend
-        init = rng.uniform(-0.5 / cfg.dim, 0.5 / cfg.dim, size=(vocab_size, cfg.dim)).astype(np.float32)
+        init = rng.uniform(-1.0 / cfg.dim, 1.0 / cfg.dim, size=(vocab_size, cfg.dim)).astype(np.float32)
         with strategy.scope():
             self.w_in = tf.Variable(init, name="input_embeddings")
             self.w_out = tf.Variable(np.zeros_like(init), name="output_embeddings")
+            self.acc_in = tf.Variable(tf.zeros([vocab_size]), name="adagrad_input")
+            self.acc_out = tf.Variable(tf.zeros([vocab_size]), name="adagrad_output")
         self._step = tf.function(self._distributed_step, reduce_retracing=True)
 
     # -- per replica --------------------------------------------------------
-    def _damping(self, idx):
-        """min(1, (ROW_CAP / replicas) / occurrences of the row in this replica's shard)."""
-        tf = self.tf
-        hits = tf.math.unsorted_segment_sum(tf.ones_like(idx, tf.float32), idx, self.vocab_size)
-        return tf.minimum(1.0, (ROW_CAP / self.replicas) / tf.gather(hits, idx))
-
-    def _per_row(self, delta, idx):
-        """Deltas summed per distinct row, as IndexedSlices (what crosses devices)."""
+    def _per_row(self, values, idx):
+        """Values summed per distinct row, as IndexedSlices (what crosses devices)."""
         tf = self.tf
         rows, pos = tf.unique(idx)
-        summed = tf.math.unsorted_segment_sum(delta, pos, tf.shape(rows)[0])
-        return tf.IndexedSlices(summed, rows, dense_shape=tf.constant([self.vocab_size, self.cfg.dim], tf.int64))
+        summed = tf.math.unsorted_segment_sum(values, pos, tf.shape(rows)[0])
+        shape = [self.vocab_size] + ([self.cfg.dim] if values.shape.rank == 2 else [])
+        return tf.IndexedSlices(summed, rows, dense_shape=tf.constant(shape, tf.int64))
 
-    def _replica_step(self, inputs, targets, negatives, weight, lr):
+    def _replica_grads(self, inputs, targets, negatives, weight):
         tf = self.tf
         loss, g_in, g_out, out_ids = self._forward(inputs, None, targets, negatives, weight)
-        d_in = self._per_row(-g_in * (lr * self._damping(inputs))[:, None], inputs)
-        lr_out = tf.repeat(lr, 1 + self.cfg.negative) * self._damping(out_ids)
-        d_out = self._per_row(-g_out * lr_out[:, None], out_ids)
-        return tf.reduce_sum(loss), d_in, d_out
+        sq_in = self._per_row(tf.reduce_mean(g_in * g_in, axis=1), inputs)
+        sq_out = self._per_row(tf.reduce_mean(g_out * g_out, axis=1), out_ids)
+        return tf.reduce_sum(loss), g_in, g_out, out_ids, sq_in, sq_out
+
+    def _replica_deltas(self, inputs, g_in, out_ids, g_out, lr):
+        """AdaGrad-scaled SGD deltas (TFModel._adagrad_add's rule) with the batch-wide accumulators."""
+        tf = self.tf
+
+        def delta(acc, rows, grads, rate):
+            scale = (ADAGRAD_SCALE * rate) * tf.math.rsqrt(tf.gather(acc, rows) + ADAGRAD_EPS)
+            return self._per_row(-grads * scale[:, None], rows)
+
+        return (delta(self.acc_in, inputs, g_in, lr),
+                delta(self.acc_out, out_ids, g_out, tf.repeat(lr, 1 + self.cfg.negative)))
 
     # -- cross replica --------------------------------------------------------
+    def _add_all(self, pairs):
+        """Sum each (per-replica IndexedSlices, mirrored variable) pair across replicas into every copy."""
+        tf, s = self.tf, self.strategy
+        summed = s.extended.batch_reduce_to(tf.distribute.ReduceOp.SUM, pairs)
+        for (_, var), delta in zip(pairs, summed):
+            s.extended.update(var, lambda v, d: v.scatter_add(d), args=(delta,), group=False)
+
     def _distributed_step(self, inputs, targets, negatives, weight, lr):
         tf, s = self.tf, self.strategy
-        loss, d_in, d_out = s.run(self._replica_step, args=(inputs, targets, negatives, weight, lr))
-        summed = s.extended.batch_reduce_to(tf.distribute.ReduceOp.SUM, [(d_in, self.w_in), (d_out, self.w_out)])
-        for var, delta in zip((self.w_in, self.w_out), summed):
-            s.extended.update(var, lambda v, d: v.scatter_add(d), args=(delta,), group=False)
+        loss, g_in, g_out, out_ids, sq_in, sq_out = s.run(self._replica_grads,
+                                                          args=(inputs, targets, negatives, weight))
+        self._add_all([(sq_in, self.acc_in), (sq_out, self.acc_out)])  # phase 1: the accumulators
+        d_in, d_out = s.run(self._replica_deltas, args=(inputs, g_in, out_ids, g_out, lr))
+        self._add_all([(d_in, self.w_in), (d_out, self.w_out)])  # phase 2: the rows
         return s.reduce(tf.distribute.ReduceOp.SUM, loss, axis=None)
 
     def _call(self, inputs, splits, targets, negatives, weight, lr) -> float:

@@ -146,13 +146,15 @@ def scan_source(src: TextSource, encoding: str, lowercase: bool, strip_punctuati
     """The blocks of one file, tokenised by `workers` processes, merged into index/counts in order.
 
     At most 2 x workers ranges are in flight, so memory does not grow with the file.
-    A pool that breaks before its first result is started once more (a worker can die at start-up
-    for reasons outside this code, e.g. a busy machine); if that fails too, the file is scanned
-    serially, with a warning.
+    A pool that breaks before its first result is started once more with 'spawn' (multiprocessing's
+    forkserver is one per process and outlives its first user: if something broke it, e.g. its socket
+    folder was removed, every later pool on it fails); if that fails too, the file is scanned serially,
+    with a warning.
     """
     for attempt in range(START_ATTEMPTS):
         try:
-            yield from _parallel_blocks(src, encoding, lowercase, strip_punctuation, index, counts, workers)
+            yield from _parallel_blocks(src, encoding, lowercase, strip_punctuation, index, counts, workers,
+                                        fresh=attempt > 0)
             return
         except _PoolDidNotStart as e:
             if attempt + 1 < START_ATTEMPTS:
@@ -170,13 +172,15 @@ class _PoolDidNotStart(Exception):
 
 
 def _parallel_blocks(src: TextSource, encoding: str, lowercase: bool, strip_punctuation: bool,
-                     index: dict[str, int], counts: TypeCounts, workers: int) -> Iterator[ScannedBlock]:
+                     index: dict[str, int], counts: TypeCounts, workers: int, fresh: bool = False
+                     ) -> Iterator[ScannedBlock]:
     path, size = str(src.path), src.size_bytes()
     ranges = byte_ranges(path, size)
     pattern_src = token_pattern(strip_punctuation).pattern
     merged = 0
     try:
-        ex = ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+        ex = ProcessPoolExecutor(max_workers=workers,
+                                 mp_context=multiprocessing.get_context("spawn") if fresh else _context())
     except (OSError, ValueError) as e:
         raise _PoolDidNotStart(e) from e
     pending: deque = deque()
