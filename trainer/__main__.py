@@ -120,6 +120,8 @@ def _fail(problem: object) -> int:
         problem = f"{where}{problem.strerror.lower()}"
     line = " ".join(str(problem).split())
     logger.info("user error: %s", line)
+    if _scan_width:  # wipe the scan's progress line, so the error stands alone on its line
+        sys.stderr.write("\r" + " " * _scan_width + "\r")
     print(f"error: {line}", file=sys.stderr)
     return USER_ERROR
 
@@ -138,8 +140,13 @@ def _check_out(out: Path) -> Path:
 
 def _scan_line(fraction: float, message: str) -> None:
     """Scan progress (trainer.corpus.ScanProgress: bytes, words/s, ETA) on one refreshed line."""
+    global _scan_width
     sys.stderr.write(f"\r{message} ")
     sys.stderr.flush()
+    _scan_width = max(_scan_width, len(message) + 1)
+
+
+_scan_width = 0  # characters of the scan's progress line on the terminal (0: none shown)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -167,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
     from .loop import prepare, train  # imports TensorFlow lazily, after argument errors
     token = CancelToken()
     try:
-        choose_backend(cfg)  # before reading the corpus: --backend native without a kernel exits 2 at once
+        if cfg.backend == "native":  # before reading the corpus: no kernel here exits 2 at once
+            choose_backend(cfg)
         prepared = prepare(sources, cfg, progress=None if args.quiet else _scan_line, cancel=token)
         if not args.quiet:
             st = prepared.scan.stats
