@@ -105,3 +105,18 @@ def test_compare_two_runs(trained):
     assert len(tables) == 2 and all(len(t) == 10 for t in tables)
     common = next(m.value for m in at.metric if m.label == "Neighbours in common")
     assert common.endswith("of 10") and int(common.split()[0]) == (tables[0]["in both"] == "✓").sum()
+
+
+def test_centred_similarities_and_label_controls(trained):
+    at = trained
+    at.text_input(key="explore_sim_a").input("you")
+    at.text_input(key="explore_sim_b").input("citizen").run()
+    raw = float(next(m.value for m in at.metric if m.label == "Cosine similarity"))
+    at.toggle(key="explore_centred").set_value(True).run()
+    centred = float(next(m.value for m in at.metric if m.label == "Cosine similarity"))
+    assert not at.exception and centred != pytest.approx(raw, abs=1e-6)  # computed on other vectors
+    assert any("centred vectors" in c.value and "mean cosine of random word pairs" in c.value for c in at.caption)
+    at.number_input(key="map_labels").set_value(5)
+    at.number_input(key="map_label_size").set_value(18).run()
+    fig = at.get("plotly_chart")[0].proto.spec
+    assert not at.exception and '"size":18' in fig.replace(" ", "")

@@ -21,6 +21,7 @@ from explorer import (
     neighbours_figure,
     resolve_word,
 )
+from explorer.neighbours import all_but_the_top, mean_pair_cosine
 from explorer.view_state import ViewState
 
 from . import explore_features, state
@@ -33,7 +34,6 @@ METHODS = {"umap": "UMAP", "pca": "PCA", "tsne": "t-SNE"}
 MAX_MAP_WORDS = 100_000  # a browser draws this many WebGL points comfortably
 DEFAULT_MAP_WORDS = 2000  # words on a new run's map: readable, and a UMAP fit of a few seconds
 MIN_MAP_WORDS = 10
-MAP_LABELS = 30  # most frequent words written on the map
 MAP_HEIGHT = 650
 LOAD_FORMATS = {"auto": "Detect automatically", "word2vec": "word2vec (text or binary)", "glove": "GloVe text",
                 "projector": "Embedding Projector vectors.tsv"}
@@ -139,7 +139,28 @@ def map_settings(model: state.SessionModel, run: state.Run) -> dict:
                                                  help="How tightly UMAP may pack points together.")
         settings["seed"] = o[3].number_input("Seed", 0, 10_000, key="map_seed",
                                              help="The same seed redraws the same map.")
+        o = st.columns(4)
+        settings["n_labels"] = o[0].number_input("Labelled words", 0, 200, key="map_labels",
+                                                 help="How many of the most frequent words get a label (labels never "
+                                                      "overlap in 2D; in 3D at most 40 are drawn).")
+        settings["label_size"] = o[1].number_input("Label size", 8, 24, key="map_label_size",
+                                                   help="Font size of the labels, in pixels.")
     return settings
+
+
+def similarity_vectors(vec: Vectors) -> Vectors:
+    """The vectors neighbours, analogies and similarities are computed on: raw, or centred on request."""
+    centred = st.toggle(
+        "Centred similarities", key="explore_centred",
+        help="Word2vec vectors share a common direction, so raw cosines of a short training all look high "
+             "(0.9+). Centring subtracts the mean vector and the top principal direction(s) "
+             "(all-but-the-top, Mu & Viswanath 2018): the ranking of neighbours barely changes, the numbers "
+             "spread out. Off: raw cosine similarity, as gensim reports it.")
+    if not centred:
+        return vec
+    st.caption(f"Similarities below are on centred vectors (raw: the mean cosine of random word pairs is "
+               f"{mean_pair_cosine(vec):.2f}).")
+    return all_but_the_top(vec)
 
 
 def build_map(vec: Vectors, s: dict):
@@ -269,6 +290,7 @@ def render(model: state.SessionModel) -> None:
         st.warning("These vectors came without their words (no metadata.tsv): points are numbered instead of "
                    "named.", icon=":material/warning:")
     st.caption(f"{len(vec):,} words × {vec.dim} dimensions · from {md(run.data_label)}")
+    sims = similarity_vectors(vec)
 
     s = map_settings(model, run)
     c = st.columns([3, 1])
@@ -279,7 +301,7 @@ def render(model: state.SessionModel) -> None:
     if query.strip():
         try:
             focus = resolve_word(vec, query)
-            hits = vec.most_similar(focus, topn=topn)
+            hits = sims.most_similar(focus, topn=topn)
         except (KeyError, ValueError) as e:
             st.warning(word_error(e))
             focus = None
@@ -294,7 +316,8 @@ def render(model: state.SessionModel) -> None:
     model.explore = state.ExploreView(run_name=run.name, map_result=m, clusters=clusters, query=focus, topn=topn)
     chosen = explore_features.selection_colours(model)
     fig = tidy_map(map_figure(m, color_by="match" if chosen else s["color"], clusters=clusters, matches=chosen,
-                              query=focus, neighbours=hits or None, n_labels=MAP_LABELS, height=MAP_HEIGHT))
+                              query=focus, neighbours=hits or None, n_labels=int(s["n_labels"]),
+                              label_size=int(s["label_size"]), height=MAP_HEIGHT))
     if m.dims == 2:
         fig.update_layout(dragmode="select")  # dragging draws a selection box; the toolbar switches to zoom/lasso
         st.plotly_chart(fig, key="explore_map", on_select=functools.partial(_map_clicked, model),
@@ -320,9 +343,9 @@ def render(model: state.SessionModel) -> None:
     st.divider()
     cols = st.columns(3)
     with cols[0].container(border=True):
-        render_analogy(vec)
+        render_analogy(sims)
     with cols[1].container(border=True):
-        render_similarity(vec)
+        render_similarity(sims)
     with cols[2].container(border=True):
-        render_odd_one_out(vec)
+        render_odd_one_out(sims)
     render_quality(model, run)

@@ -249,7 +249,8 @@ def touch_session_dir(model: SessionModel) -> None:
 # re-assigned at the start of every run, which keeps them. Defaults live here, not in the widget calls.
 WIDGET_DEFAULTS: dict[str, Any] = {
     "map_method": "umap", "map_dims": 2, "map_color": "frequency", "map_k": 8, "map_umap_neighbors": 15,
-    "map_umap_min_dist": 0.1, "map_seed": 0, "explore_word": "", "explore_topn": 10, "explore_an_a": "",
+    "map_umap_min_dist": 0.1, "map_seed": 0, "map_labels": 30, "map_label_size": 12, "explore_centred": False,
+    "explore_word": "", "explore_topn": 10, "explore_an_a": "",
     "explore_an_b": "", "explore_an_c": "", "explore_sim_a": "", "explore_sim_b": "", "explore_odd": "",
     "explore_eval_kind": "analogies", "explore_load_format": "auto", "explore_load_limit": 0, "compare_word": "",
     "compare_topn": 10, "train_run_name": "", "explore_axis_x": "", "explore_axis_y": "", "explore_sel_colour": False,
