@@ -247,3 +247,22 @@ def test_cli_prints_scan_progress(tmp_path, capsys):
     assert "reading t.txt:" in err and "words/s" in err and "ETA" in err
     words = scan_corpus([TextSource.from_path(path)]).stats.tokens
     assert re.search(rf"read {words:,} words in [0-9.]+ s \(1 process\(es\)\)", err)  # the line after the scan
+
+
+def test_workers_do_not_rerun_the_main_script(tmp_path, small_ranges, monkeypatch, caplog):
+    """Under Streamlit, sys.modules["__main__"] is app.py: spawned workers must not run it."""
+    import sys
+    import types
+
+    script = tmp_path / "app_like.py"
+    script.write_text("raise SystemExit('a worker ran the main script')\n")
+    fake_main = types.ModuleType("__main__")
+    fake_main.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", fake_main)
+    path = tmp_path / "big.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        scan = scan_corpus([TextSource.from_path(path)], workers=2)
+    assert scan.stats.scan_workers == 2 and scan.store.n_blocks > 10
+    assert not [r for r in caplog.records if "parallel scan" in r.getMessage()]
+    assert sys.modules["__main__"] is fake_main  # put back as it was

@@ -28,10 +28,14 @@ import logging
 import multiprocessing
 import os
 import re
+import sys
+import threading
+import types
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -122,6 +126,33 @@ def scan_range(path: str, start: int, end: int, encoding: str, lowercase: bool, 
     return RangeResult(types=list(index)[1:], block=blk, type_counts=counts)
 
 
+_MAIN_LOCK = threading.Lock()
+
+
+@contextmanager
+def _main_script_hidden():
+    """Start workers without re-running the parent's main script.
+
+    'spawn' and 'forkserver' children first run the parent's __main__ file (multiprocessing's "main
+    path"). Under Streamlit that file is app.py (its script runner installs the script as
+    sys.modules["__main__"]), so every worker would run the whole app and die; a script without an
+    `if __name__ == "__main__":` guard does the same. Workers need only this module, so a bare
+    __main__ stands in while they start (under a lock; restored unless someone else replaced it).
+    """
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__file__", None) is None or getattr(main, "__spec__", None) is not None:
+        yield  # nothing to hide: an interactive session, or `python -m ...` (imported by name, safely)
+        return
+    stub = types.ModuleType("__main__")
+    with _MAIN_LOCK:
+        sys.modules["__main__"] = stub
+        try:
+            yield
+        finally:
+            if sys.modules.get("__main__") is stub:
+                sys.modules["__main__"] = main
+
+
 def _context():
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
@@ -191,8 +222,9 @@ def _parallel_blocks(src: TextSource, encoding: str, lowercase: bool, strip_punc
             if r is not None:
                 pending.append(ex.submit(scan_range, path, r[0], r[1], encoding, lowercase, pattern_src))
 
-        for _ in range(2 * workers):
-            submit()
+        with _main_script_hidden():  # the first submit starts the worker processes
+            for _ in range(2 * workers):
+                submit()
         while pending:
             try:
                 res = pending.popleft().result()
