@@ -263,7 +263,8 @@ def make_model(vocab_size: int, cfg: TrainConfig, choice=None):
         from . import native
         return NativeModel(vocab_size, cfg, native.load())
     gpu = choice.name == "tf-gpu"
-    # Row-wise AdaGrad steps make the update independent of how often a row appears in a batch,
-    # so the batch size is set by the device (see TFModel.default_batch_size), not the vocabulary.
-    batch = cfg.batch_size or TFModel.default_batch_size(vocab_size, on_gpu=gpu)
+    # The device sets the batch (TFModel.default_batch_size). A tiny vocabulary still gets a smaller one:
+    # with a few hundred words every row appears hundreds of times per step, and CBOW's shared
+    # context errors then diverge even with row-wise AdaGrad (tests/test_trainer_training.py).
+    batch = cfg.batch_size or min(TFModel.default_batch_size(vocab_size, on_gpu=gpu), max(256, 4 * vocab_size))
     return TFModel(vocab_size, cfg, choice.device, batch)
