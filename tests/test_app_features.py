@@ -137,7 +137,7 @@ def test_a_box_selection_gives_a_table_a_download_a_colour_group_and_clears(trai
     assert not at.exception and "matches (5)" in names  # the selection is the map's colour group
     at.button(key="explore_sel_clear").click().run()
     assert model(at).extras.selection == Selection.empty() and not at.session_state["explore_sel_colour"]
-    assert any("drag a box or a lasso" in c.value for c in at.caption)
+    assert any("pick Box or Lasso select" in c.value for c in at.caption)
     explore_features.take_selection(model(at), event)  # the same event after a rerun does not come back
     assert model(at).extras.selection == Selection.empty()
 

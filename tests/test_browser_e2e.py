@@ -219,9 +219,10 @@ def load_vectors_in_explore(page, server: str, vectors: Path) -> None:
     page.goto(server)
     page.get_by_role("tab", name="Explore").click()
     page.locator(".st-key-explore_load_file input[type=file]").set_input_files(str(vectors))
+    expect(page.locator(".st-key-explore_load_file")).to_contain_text(vectors.name)  # the upload has arrived
     page.locator(".st-key-explore_load_btn button").click()
     # (the "Loaded ..." message sits in the loader expander, which folds once a run exists)
-    expect(page.get_by_text("3,000 words × 32 dimensions")).to_be_visible()
+    expect(page.get_by_text("3,000 words × 32 dimensions · from")).to_be_visible()
 
 
 def method_button(page, name: str):

@@ -138,7 +138,7 @@ def selection_colours(model: state.SessionModel) -> Sequence[str] | None:
 def render_selection(model: state.SessionModel, vec: Vectors, dims: int) -> None:
     sel = model.extras.selection
     if not sel:
-        st.caption("Select words: drag a box or a lasso on the map (switch the map's toolbar to lasso)."
+        st.caption("Select words: pick Box or Lasso select in the map's toolbar, then drag on the map."
                    if dims == 2 else "3D maps have no box or lasso selection: switch *View* to 2D to select words.")
         return
     with st.container(border=True, key="explore_selection"):

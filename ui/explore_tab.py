@@ -319,11 +319,11 @@ def render(model: state.SessionModel) -> None:
                               query=focus, neighbours=hits or None, n_labels=int(s["n_labels"]),
                               label_size=int(s["label_size"]), height=MAP_HEIGHT))
     if m.dims == 2:
-        fig.update_layout(dragmode="select")  # dragging draws a selection box; the toolbar switches to zoom/lasso
         st.plotly_chart(fig, key="explore_map", on_select=functools.partial(_map_clicked, model),
                         selection_mode=("points", "box", "lasso"), width="stretch")
-        st.caption("Click a point to see its neighbours. Drag to select words; zoom with the toolbar, "
-                   "double-click to reset.")
+        # Plotly's default drag (zoom) keeps a click a click; in "select" drag mode a click selects nothing.
+        st.caption("Click a point to see its neighbours. To select words, pick *Box select* or *Lasso select* in "
+                   "the map's toolbar and drag; double-click to reset the zoom.")
     else:
         st.plotly_chart(fig, key="explore_map_3d", width="stretch")
         st.caption("Drag to rotate, scroll to zoom. (Clicking points works in the 2D view.)")
