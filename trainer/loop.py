@@ -199,7 +199,7 @@ def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, can
         return TrainEvent(kind, epoch=epoch, step=step, progress=frac, words_per_sec=wps, eta_s=eta,
                           lr=learning_rate(cfg, frac), elapsed_s=elapsed, **kw)
 
-    with pipe.prefetch(cfg.epochs, cancel) as batches:
+    with pipe.prefetch(cfg.epochs) as batches:
         for b in batches:
             if cancel is not None and cancel.cancelled:
                 if step == 0:

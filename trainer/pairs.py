@@ -4,7 +4,7 @@
     pipe = PairPipeline(corpus, vocab.counts, cfg)             # cfg: TrainConfig
     for batch in pipe.epoch(epoch=0):                          # one chunk of sentences
         batch.inputs, batch.targets, batch.negatives          # int32 arrays
-    with pipe.prefetch(epochs=5, cancel=token) as batches:     # background thread
+    with pipe.prefetch(epochs=5) as batches:                   # background thread; leaving stops it
         for batch in batches: ...
 
 Per chunk of whole sentences (NumPy, no per-pair Python loop):
@@ -110,8 +110,9 @@ class PairPipeline:
                             word_start=base + t0, word_end=base + t1)
 
     @contextmanager
-    def prefetch(self, epochs: int, cancel=None, depth: int = 8, start_epoch: int = 0):
-        """Iterate the batches of all epochs, produced by a background thread."""
+    def prefetch(self, epochs: int, depth: int = 8, start_epoch: int = 0):
+        """Iterate the batches of all epochs, produced by a background thread (stopped when the block exits:
+        the training loop's cancel check breaks out of it)."""
         q: queue.Queue = queue.Queue(maxsize=depth)
         stop = threading.Event()
         done = object()

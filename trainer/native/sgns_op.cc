@@ -5,7 +5,7 @@
 // tf.Variables (resource handles) and applies word2vec's SGD updates in place,
 // Hogwild style, over a whole chunk of pairs prepared by NumPy. Only the rows
 // named by the chunk are touched. Built by `make native` with the compile and
-// link flags from tf.sysconfig; trainer/backend_native.py loads it.
+// link flags from tf.sysconfig; trainer/native/__init__.py builds and loads it.
 //
 // Inputs (per call):
 //   w_in, w_out : resource handles of float32 [vocab, dim] variables
