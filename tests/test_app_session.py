@@ -17,6 +17,7 @@ from trainer.job import JobStatus
 from ui import state
 from ui.common import sentence
 from ui.sidebar import friendly_config_error
+from ui.state import VIEW_MAX_AGE_S
 
 
 def test_the_app_encodes_a_text_once_across_optimisation_changes(tiny_text, encode_calls):
@@ -84,8 +85,9 @@ def test_the_live_view_and_the_badge_read_one_view_and_the_table_says_training(t
     while run.job.view().progress <= 0:
         assert time.monotonic() < deadline
         time.sleep(0.05)
+    time.sleep(VIEW_MAX_AGE_S)  # the UI re-reads a job's view at most this often (ui/state.py)
     at.run()
-    main = next(p.proto.text for p in at.get("progress") if "Training **run 1**" in p.proto.text)
+    main = next(p.proto.text for p in at.main.get("progress") if "Training **run 1**" in p.proto.text)
     badge = next(p.proto.text for p in at.sidebar.get("progress"))
     shown = re.search(r" (\d+)% ", main).group(1)
     assert badge.endswith(f": {shown}%"), (main, badge)  # both drew the same JobView
