@@ -154,7 +154,7 @@ def test_upload_train_explore_download(server, tmp_path):
             scores = points(page, "explore_neighbours_chart", axis="x")
             assert len(neighbours) == 10 and "marcius" not in neighbours
             assert scores == sorted(scores, reverse=True) and all(-1 <= s <= 1 for s in scores)
-            page.locator(".st-key-explore_map").scroll_into_view_if_needed()
+            page.locator(".st-key-explore_map").first.scroll_into_view_if_needed()  # a stale copy may linger
             snap(page, "explore")
 
             # Clicking a point on the map shows that word's neighbours.
@@ -264,7 +264,7 @@ def test_interrupted_umap_then_umap_again_and_a_second_session(server, tmp_path)
             method_button(second, "UMAP").click()  # another session wants a UMAP map at the same time
             wait_for_map(first, "UMAP")
             wait_for_map(second, "UMAP")
-            first.locator(".st-key-explore_map").scroll_into_view_if_needed()
+            first.locator(".st-key-explore_map").first.scroll_into_view_if_needed()  # a stale copy may linger
             first.screenshot(path=str(ARTIFACTS / "umap_after_interruption.png"))
             second.screenshot(path=str(ARTIFACTS / "umap_second_session.png"))
             assert len(points(first, "explore_map")) > 1500 and len(points(second, "explore_map")) > 1500

@@ -170,7 +170,7 @@ def choose_upload(page) -> None:
     raise AssertionError("choosing 'Upload files' never showed the file input")
 
 
-def open_session(b, url: str, text: Path | None, epochs: int = EPOCHS):
+def open_session(b, url: str, text: Path | None, epochs: int = EPOCHS, dim: int | None = None):
     """A new browser context (its own Streamlit session) with `text` uploaded, on the Train tab, ready to start."""
     from playwright.sync_api import expect
 
@@ -183,6 +183,8 @@ def open_session(b, url: str, text: Path | None, epochs: int = EPOCHS):
         page.locator(".st-key-data_upload input[type=file]").set_input_files(str(text))
         expect(page.locator("[data-testid=stMetric]").filter(has_text="Lines")).to_contain_text(f"{LINES:,}")
     set_number(page, "cfg_epochs", epochs)
+    if dim is not None:
+        set_number(page, "cfg_dim", dim)
     page.get_by_role("tab", name="Train").click()
     expect(page.locator("[data-testid=stMetric]").filter(has_text="All epochs")).to_be_visible()
     expect(page.locator(".st-key-train_start button")).to_be_enabled()
@@ -246,10 +248,13 @@ def test_closed_tabs_stop_their_training(server, texts):
 
     expect.set_options(timeout=90_000)
     url, proc = server
-    long_epochs = 5000  # minutes of training: only the lease can end these in time
+    # The most epochs the app allows, and wide vectors: minutes of training, so only the owner check can end
+    # these in time (a value over the widget's maximum would silently leave the preset's 4 epochs).
+    long_epochs, wide = 1000, 400
     with browser() as b:
         watch = MemoryWatch(proc.pid)
-        pages = [open_session(b, url, texts[i], epochs=long_epochs) for i in range(TrainingJob.max_concurrent)]
+        pages = [open_session(b, url, texts[i], epochs=long_epochs, dim=wide)
+                 for i in range(TrainingJob.max_concurrent)]
         for page in pages:
             page.locator(".st-key-train_start button").click()
         for page in pages:
