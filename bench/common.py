@@ -163,7 +163,7 @@ def slice_corpus(src: Path | str, dst: Path | str, lines: int) -> Path:
 
 
 def tokenized_lines(path: Path | str) -> list[list[str]]:
-    """The sentences gensim trains on: trainer.corpus.tokenize per line, empty lines skipped.
+    """The sentences gensim trains on: trainer.tokenizer.tokenize per line, empty lines skipped.
     The same standardisation ours uses, so both see the same tokens."""
     from trainer import tokenize
     with open(path, encoding="utf-8") as f:

@@ -5,7 +5,7 @@
     from bench import growth; growth.run(sizes=(20_000, 50_000))
 
 Corpora: the sample's lines, shuffled with a fixed seed (a new permutation per copy), copied
-until the size is reached (sizes count tokens as trainer.corpus.tokenize counts them); every
+until the size is reached (sizes count tokens as trainer.tokenizer.tokenize counts them); every
 corpus is a prefix of the same stream. Each lives in a temporary directory twice: raw text
 (ours reads it) and pre-tokenised, space-separated (gensim reads it).
 

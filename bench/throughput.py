@@ -8,7 +8,7 @@ training seconds include vocabulary building and pair generation but exclude tok
 - ours: the corpus is scanned (tokenised) once, untimed for throughput; each run times
   prepare(scan, cfg) (vocabulary + ids) + train(prepared, cfg) (model construction, pairs,
   updates) around the calls, not RunResult.train_seconds (that is the loop alone).
-- gensim: the same tokens (trainer.corpus.tokenize per line, empty lines skipped) as an
+- gensim: the same tokens (trainer.tokenizer.tokenize per line, empty lines skipped) as an
   in-memory list; each run times Word2Vec(sentences, ...) including build_vocab.
 Both are warmed up first on a small slice (TensorFlow import, kernel load, gensim's C code),
 so the first measured run is not charged for one-time imports. Runs alternate

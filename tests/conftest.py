@@ -76,7 +76,7 @@ def wait_finished(at, timeout: float = 90.0):
 @pytest.fixture
 def encode_calls(monkeypatch) -> list[int]:
     """Counts CorpusScan.encode calls (the vocabulary size of each): how often a corpus is encoded."""
-    from trainer.corpus import CorpusScan
+    from trainer.corpus_types import CorpusScan
 
     calls: list[int] = []
     original = CorpusScan.encode

@@ -23,3 +23,23 @@ def zipf_text(n_words: int = 200, n_lines: int = 2000, line_len: int = 12, seed:
     p /= p.sum()
     ids = rng.choice(n_words, size=(n_lines, line_len), p=p)
     return "\n".join(" ".join(f"w{i}" for i in row) for row in ids) + "\n"
+
+
+def group_precision_at_k(vectors: np.ndarray, words: list[str], groups: list[list[str]], k: int = 5) -> float:
+    """Share of each grouped word's k nearest neighbours (cosine, itself excluded) that are its group mates.
+
+        text, groups = planted_groups()
+        result = train(TextSource.from_text(text), cfg)
+        group_precision_at_k(result.vectors, result.words, groups)   # 1.0: every neighbour is a mate
+    """
+    v = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    idx = {w: i for i, w in enumerate(words)}
+    hits = total = 0
+    for group in groups:
+        mates = {idx[w] for w in group}
+        for w in group:
+            sims = v @ v[idx[w]]
+            sims[idx[w]] = -np.inf
+            hits += len(mates.intersection(np.argsort(-sims)[:k].tolist()))
+            total += k
+    return hits / total

@@ -34,7 +34,6 @@ from hostile_cases import (
 from explorer import Vectors, VectorsFormatError, escape_label, escape_markdown, load_vectors, map_figure
 from explorer.projection import compute_map
 from trainer import ConfigError, TextSource, TrainConfig, preset, scan_corpus, tokenize
-from trainer.corpus import BinaryInputError
 from trainer.data_report import TextChecks, build_report, check_text
 from trainer.ingest import (
     ArchiveError,
@@ -45,6 +44,7 @@ from trainer.ingest import (
     ingest_uploads,
     read_zip,
 )
+from trainer.text_source import BinaryInputError
 from trainer.textdecode import BINARY_SHARE, binary_sentence, decode_with_fallback
 
 ROOT = Path(__file__).resolve().parent.parent

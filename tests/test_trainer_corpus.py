@@ -4,8 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trainer import ConfigError, CorpusError, TextSource, TrainConfig, prepare, scan_corpus, tokenize
-from trainer import corpus as corpus_mod
+from trainer import ConfigError, CorpusError, TextSource, TrainConfig, prepare, scan_corpus, text_source, tokenize
 
 
 def test_tokenize_unicode_and_inner_punctuation():
@@ -46,7 +45,7 @@ def test_encoding_fallback_is_reported(tmp_path):
 
 
 def test_streaming_blocks_do_not_split_lines_or_characters(tmp_path, monkeypatch):
-    monkeypatch.setattr(corpus_mod, "BLOCK_BYTES", 7)  # tiny blocks: boundaries fall inside words and UTF-8
+    monkeypatch.setattr(text_source, "BLOCK_BYTES", 7)  # tiny blocks: boundaries fall inside words and UTF-8
     text = "ünïcödé wörds here\nsecond line ok\n" * 20
     p = tmp_path / "u.txt"
     p.write_text(text, encoding="utf-8")

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 from trainer import TextSource, scan_corpus
-from trainer.corpus import BinaryInputError
 from trainer.data_report import build_report, check_text, line_histogram
+from trainer.text_source import BinaryInputError
 
 
 def report(text: str | bytes, min_count: int = 1):

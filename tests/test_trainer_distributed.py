@@ -23,7 +23,7 @@ CHILD = textwrap.dedent("""
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     devices = [d.name for d in tf.config.list_logical_devices("CPU")]
 
-    from tests.synthetic import planted_groups
+    from tests.synthetic import group_precision_at_k, planted_groups
     from trainer import TextSource, TrainConfig, train
     from trainer import distributed
 
@@ -34,16 +34,7 @@ CHILD = textwrap.dedent("""
                       backend="tf", report_every=1)
     events = []
     res = train([TextSource.from_text(text)], cfg, on_event=events.append)
-    v = res.vectors / np.linalg.norm(res.vectors, axis=1, keepdims=True)
-    idx = {w: i for i, w in enumerate(res.words)}
-    hits = total = 0
-    for group in groups:
-        mates = {idx[w] for w in group}
-        for w in group:
-            sims = v @ v[idx[w]]
-            sims[idx[w]] = -np.inf
-            hits += len(mates.intersection(np.argsort(-sims)[:5].tolist()))
-            total += 5
+    precision = group_precision_at_k(res.vectors, res.words, groups)
     # A few steps on a fresh model: both copies must receive the same summed update.
     from trainer import prepare
     from trainer.pairs import PairPipeline
@@ -56,7 +47,7 @@ CHILD = textwrap.dedent("""
     same += [np.array_equal(c.numpy(), model.w_out.values[0].numpy()) for c in model.w_out.values]
     print("RESULT " + json.dumps({
         "devices": devices, "backend": res.backend, "partial": res.partial,
-        "epoch_losses": [e.loss for e in events if e.kind == "epoch_end"], "precision_at_5": hits / total,
+        "epoch_losses": [e.loss for e in events if e.kind == "epoch_end"], "precision_at_5": precision,
         "replicas": model.replicas, "copies_equal": all(same),
         "moved": float(np.abs(model.input_vectors() - start).max()),
         "cbow_falls_back": distributed.make_mirrored_model(10, cfg.replace(cbow=True), devices) is None,

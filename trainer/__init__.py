@@ -9,11 +9,14 @@ Command line: python -m trainer CORPUS... --out DIR [--preset NAME] (see --help)
 Importing this package does not import TensorFlow; training does.
 """
 from .config import PRESETS, ConfigError, TrainConfig, preset
-from .corpus import CorpusError, CorpusScan, TextSource, scan_corpus, tokenize
+from .corpus_types import CorpusScan
 from .events import CancelToken, TrainEvent
 from .job import JobStatus, JobView, TrainingJob
 from .loop import Prepared, learning_rate, prepare, train
 from .result import RunFormatError, RunResult
+from .scan import scan_corpus
+from .text_source import CorpusError, TextSource
+from .tokenizer import tokenize
 from .vocab import Vocabulary
 
 __all__ = [

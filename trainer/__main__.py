@@ -23,8 +23,8 @@ import time
 from pathlib import Path
 
 from .config import PRESETS, ConfigError, preset
-from .corpus import CorpusError, TextSource
 from .events import CancelToken, TrainEvent
+from .text_source import CorpusError, TextSource
 
 logger = logging.getLogger(__name__)
 USER_ERROR = 2  # argparse's own exit code for bad arguments
@@ -139,7 +139,7 @@ def _check_out(out: Path) -> Path:
 
 
 def _scan_line(fraction: float, message: str) -> None:
-    """Scan progress (trainer.corpus.ScanProgress: bytes, words/s, ETA) on one refreshed line."""
+    """Scan progress (trainer.scan.ScanProgress: bytes, words/s, ETA) on one refreshed line."""
     global _scan_width
     sys.stderr.write(f"\r{message} ")
     sys.stderr.flush()

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from pathlib import PurePosixPath
 from typing import BinaryIO
 
-from .corpus import CorpusError
+from .text_source import CorpusError
 
 logger = logging.getLogger(__name__)
 

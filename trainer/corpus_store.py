@@ -33,13 +33,14 @@ from pathlib import Path
 
 import numpy as np
 
+from .text_source import CorpusError
+
 logger = logging.getLogger(__name__)
 
 PREFIX = "w2v-corpus-"
 
 
 def _corpus_error(message: str) -> Exception:
-    from .corpus import CorpusError  # late: corpus.py imports this module
     return CorpusError(message)
 
 

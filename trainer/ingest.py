@@ -46,7 +46,7 @@ from .archives import (
     open_zip,
     text_members,
 )
-from .corpus import BinaryInputError, TextSource
+from .text_source import BinaryInputError, TextSource
 
 logger = logging.getLogger(__name__)
 

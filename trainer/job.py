@@ -31,8 +31,8 @@ import numpy as np
 
 from .backend import BackendChoice
 from .config import ConfigError, TrainConfig
-from .corpus import CorpusError
 from .events import CancelToken, TrainEvent, TrainingCancelled
+from .text_source import CorpusError
 
 logger = logging.getLogger(__name__)
 

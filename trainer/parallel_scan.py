@@ -40,17 +40,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .corpus import (
-    BLOCK_BYTES,
-    CorpusError,
-    ScannedBlock,
-    TextSource,
-    TypeCounts,
-    _serial_blocks,
-    block_token_ids,
-    split_block,
-    token_pattern,
-)
+from .scan import ScannedBlock, TypeCounts, _serial_blocks, block_token_ids, split_block
+from .text_source import BLOCK_BYTES, CorpusError, TextSource
+from .tokenizer import token_pattern
 
 logger = logging.getLogger(__name__)
 

@@ -44,7 +44,7 @@ class RunResult:
     output_vectors: np.ndarray | None = None  # float32 [V, dim] context vectors, if kept
     loss_history: list[dict[str, float]] = field(default_factory=list)  # progress, loss, words_per_sec, epoch, lr
     epoch_losses: list[float] = field(default_factory=list)  # mean loss of each completed epoch
-    corpus_stats: dict[str, Any] = field(default_factory=dict)  # see trainer.corpus.CorpusStats.to_dict
+    corpus_stats: dict[str, Any] = field(default_factory=dict)  # see trainer.corpus_types.CorpusStats.to_dict
     partial: bool = False  # True when training was stopped before the last epoch ended
     epochs_completed: float = 0.0  # fractional epochs actually trained
     train_seconds: float = 0.0  # wall time of the training loop (vocabulary excluded)

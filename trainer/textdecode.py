@@ -6,7 +6,7 @@
     enc = sniff_encoding(raw[:SNIFF_BYTES])             # from a BOM or a UTF-16 NUL pattern, else None
     problem = binary_problem(text_sample, "photo.txt")  # None for text, else the sentence that refuses it
 
-Order of decisions, shared by the corpus scanner (trainer.corpus), uploads (trainer.ingest), the data
+Order of decisions, shared by the corpus scanner (trainer.text_source), uploads (trainer.ingest), the data
 report and the CLI:
 
 1. A byte-order mark wins: UTF-32 LE/BE ('utf-32'), UTF-8 ('utf-8-sig'), UTF-16 LE/BE ('utf-16').
