@@ -29,52 +29,14 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 from .common import RESULTS, ROOT, SAMPLE, Section, peak_rss_mb
+from .scale import COLOURS, _current_rss_mb, build_corpora, rss_panel  # one builder, RSS reader, memory panel
 
 SIZES = (200_000, 1_000_000, 5_000_000, 20_000_000)
 PRESET = "word2vec defaults"
 
 
-def build_corpora(sample: Path | str, sizes, out_dir: Path | str, seed: int = 0) -> list[dict]:
-    """Write raw + pre-tokenised corpora of at least each size in words; returns their descriptions."""
-    from trainer import tokenize
-    lines = Path(sample).read_text(encoding="utf-8").splitlines()
-    toks = [tokenize(ln) for ln in lines]
-    lengths = np.array([len(t) for t in toks])
-    out_dir = Path(out_dir)
-    sizes = sorted(int(s) for s in sizes)
-    outs = []
-    for s in sizes:
-        raw, tok = out_dir / f"corpus_{s}.txt", out_dir / f"corpus_{s}.tok.txt"
-        outs.append({"size": s, "raw": raw, "tok": tok, "words": 0, "lines": 0,
-                     "fr": open(raw, "w", encoding="utf-8"), "ft": open(tok, "w", encoding="utf-8")})
-    rng = np.random.default_rng(seed)
-    words, open_ = 0, list(outs)
-    while open_:
-        for i in rng.permutation(len(lines)):
-            for o in open_:
-                o["fr"].write(lines[i] + "\n")
-                if lengths[i]:
-                    o["ft"].write(" ".join(toks[i]) + "\n")
-            words += int(lengths[i])
-            for o in [o for o in open_ if words >= o["size"]]:
-                o["fr"].close()
-                o["ft"].close()
-                o["words"] = words
-                open_.remove(o)
-            if not open_:
-                break
-    return [{k: o[k] for k in ("size", "raw", "tok", "words")} for o in outs]
-
-
 # ----------------------------------------------------------------- the child
-def _current_rss_mb() -> float:
-    import psutil
-    return psutil.Process().memory_info().rss / 2**20
-
-
 def _child(who: str, raw: str, tok: str, epochs: int) -> dict:
     from trainer import preset
     cfg = preset(PRESET, epochs=epochs)
@@ -165,20 +127,12 @@ def run(sizes=SIZES, epochs: int = 1, corpus: Path | str = SAMPLE, out_dir: Path
                       (str(png) if png else None))
 
 
-COLOURS = {"ours": ("#1f77b4", "#9ecae1"), "gensim": ("#d62728", "#fcae91")}
-
-
 def plot(rows: dict[str, list[dict]], path: Path) -> Path | None:
     from .plot import Panel, Series, save_png
     t = Panel("Training seconds vs corpus size (log-log; slope 1 = linear)", "corpus words", "seconds",
               [Series(w, [r["words"] for r in v], [r["train_s"] for r in v], COLOURS[w][0]) for w, v in rows.items()],
               logx=True, logy=True)
-    m = Panel("Peak RSS vs corpus size (fresh process each)", "corpus words", "MB",
-              [Series(f"{w} peak", [r["words"] for r in v], [r["peak_rss_mb"] for r in v], COLOURS[w][0])
-               for w, v in rows.items()]
-              + [Series(f"{w} after imports", [r["words"] for r in v], [r["baseline_rss_mb"] for r in v],
-                        COLOURS[w][1]) for w, v in rows.items()], logx=True, ymin=0)
-    return save_png(path, [t, m])
+    return save_png(path, [t, rss_panel(rows)])
 
 
 if __name__ == "__main__":

@@ -257,12 +257,17 @@ def plot(rows: dict[str, list[dict]], path: Path) -> Path | None:
         series += [Series(f"{who} tokenise", xs, [r["tokenise_s"] for r in v], COLOURS[who][1]),
                    Series(f"{who} train", xs, [r["train_s"] for r in v], COLOURS[who][0])]
     t = Panel("Seconds vs corpus words, 1 epoch (log-log)", "corpus words", "seconds", series, logx=True, logy=True)
-    m = Panel("Peak RSS vs corpus words (fresh process each)", "corpus words", "MB",
-              [Series(f"{w} peak", [r["words"] for r in v], [r["peak_rss_mb"] for r in v], COLOURS[w][0])
-               for w, v in rows.items()]
-              + [Series(f"{w} after imports", [r["words"] for r in v], [r["baseline_rss_mb"] for r in v],
-                        COLOURS[w][1]) for w, v in rows.items()], logx=True, ymin=0)
-    return save_png(path, [t, m])
+    return save_png(path, [t, rss_panel(rows)])
+
+
+def rss_panel(rows: dict[str, list[dict]]):
+    """Peak RSS and RSS after imports against corpus words, one pair of lines per contender."""
+    from .plot import Panel, Series
+    return Panel("Peak RSS vs corpus words (fresh process each)", "corpus words", "MB",
+                 [Series(f"{w} peak", [r["words"] for r in v], [r["peak_rss_mb"] for r in v], COLOURS[w][0])
+                  for w, v in rows.items()]
+                 + [Series(f"{w} after imports", [r["words"] for r in v], [r["baseline_rss_mb"] for r in v],
+                           COLOURS[w][1]) for w, v in rows.items()], logx=True, ymin=0)
 
 
 if __name__ == "__main__":
