@@ -31,9 +31,9 @@ ADAGRAD_SCALE = 2.0
 ADAGRAD_EPS = 1e-6  # keeps the first step of a row finite; rows whose gradient is still 0 do not move
 # Whether optimizer "sgd" on the TF backend also applies word2vec's linear decay of the learning rate.
 # It does not: AdaGrad's 1/sqrt(history) already shrinks every row's steps, and the two decays together
-# starved the last epochs. Measured on head500 (bench/tf_sweep.py, mean of seeds 1-5, gensim 3.49% /
-# 0.386 / 0.127): batch 8,192 went from 2.57% / 0.511 / 0.176 (seeds 1-3, decay) to the figures in
-# the README's backends table (no decay), analogy 0.74x -> over 1x gensim's.
+# starved the last epochs. Measured on head500 (bench/tf_sweep.py; gensim workers=2, seeds 1-5: 3.49% /
+# 0.386 / 0.127): batch 8,192 went from 2.57% / 0.511 / 0.176 with the decay (seeds 1-3) to 4.33% /
+# 0.588 / 0.227 without (seeds 1-5); batch 65,536 without: 4.66% / 0.568 / 0.219 (seeds 1-5).
 LR_DECAY = False
 
 
