@@ -45,3 +45,27 @@ def test_tf_backend_at_a_large_batch_recovers_planted_groups(run):
     result, _ = run
     assert np.isfinite(result.vectors).all()
     assert group_precision_at_k(result.vectors, result.words, GROUPS) >= 0.9
+
+
+def _one_step(lr0: float, lr1: float, optimizer: str = "sgd") -> np.ndarray:
+    """Input vectors after one TFModel step on a fixed random batch (same seed, same start)."""
+    from trainer.pairs import PairBatch
+    cfg = TrainConfig(dim=8, negative=3, min_count=1, seed=4, backend="tf", optimizer=optimizer, lr=0.025)
+    model = TFModel(50, cfg, "/CPU:0", batch_size=256)
+    rng = np.random.default_rng(0)
+    n = 200
+    batch = PairBatch(inputs=rng.integers(0, 50, n, dtype=np.int32), targets=rng.integers(0, 50, n, dtype=np.int32),
+                      negatives=rng.integers(0, 50, (n, 3), dtype=np.int32), row_splits=np.zeros(1, np.int64),
+                      epoch=0, word_start=0, word_end=n)
+    for _ in range(3):  # output rows start at zero: the input rows move from the second step on
+        model.step(batch, lr0, lr1)
+    return model.input_vectors()
+
+
+def test_adagrad_steps_ignore_the_linear_decay():
+    # Row-wise AdaGrad is the schedule (trainer.model.LR_DECAY): with word2vec's decay on top the last
+    # epochs starved (head500, batch 8,192: analogy 2.6% with it, 4.3% without; gensim 3.5%).
+    start = _one_step(0.025, 0.025)
+    assert not np.allclose(start, TFModel(50, TrainConfig(dim=8, min_count=1, seed=4), "/CPU:0", 256).input_vectors())
+    np.testing.assert_array_equal(_one_step(0.025, 0.0001), start)
+    np.testing.assert_array_equal(_one_step(0.0001, 0.0001), start)

@@ -12,8 +12,8 @@ is the mean of the context vectors). Updates touch only the rows in the batch.
 - NativeModel: the compiled TensorFlow op (trainer/native) applies word2vec's
   SGD per example, in place, Hogwild across threads. CPU, SGD only.
 - TFModel: TensorFlow ops on gathered rows and scatter-adds (XLA-compiled for
-  skip-gram), one update per batch of pairs: word2vec's loss and learning-rate
-  schedule with each row's step scaled by AdaGrad (optimizer "sgd"), or lazy
+  skip-gram), one update per batch of pairs: word2vec's loss and learning rate
+  with each row's step scaled by AdaGrad (optimizer "sgd"), or lazy
   Adam on the touched rows (optimizer "adam"); runs on GPU when visible.
 """
 from __future__ import annotations
@@ -29,6 +29,12 @@ from .pairs import PairBatch
 # GloVe's AdaGrad rate (measured on head500: 2x gave word2vec-quality vectors at batch 8,192 and 65,536).
 ADAGRAD_SCALE = 2.0
 ADAGRAD_EPS = 1e-6  # keeps the first step of a row finite; rows whose gradient is still 0 do not move
+# Whether optimizer "sgd" on the TF backend also applies word2vec's linear decay of the learning rate.
+# It does not: AdaGrad's 1/sqrt(history) already shrinks every row's steps, and the two decays together
+# starved the last epochs. Measured on head500 (bench/tf_sweep.py; gensim workers=2, seeds 1-5: 3.49% /
+# 0.386 / 0.127): batch 8,192 went from 2.57% / 0.511 / 0.176 with the decay (seeds 1-3) to 4.33% /
+# 0.588 / 0.227 without (seeds 1-5); batch 65,536 without: 4.66% / 0.568 / 0.219 (seeds 1-5).
+LR_DECAY = False
 
 
 def _tf():
@@ -87,7 +93,8 @@ class TFModel(_BaseModel):
     for the kernel). Here every row keeps the sum of its examples' mean squared gradients (one float
     per row, as GloVe and Swivel keep AdaGrad state) and each example moves it by
     ADAGRAD_SCALE * lr * g / sqrt(that sum): a row's first steps are normalised, later ones shrink as
-    its history grows, whatever the batch size. The learning rate keeps word2vec's linear decay.
+    its history grows, whatever the batch size. That shrinking is the schedule: the learning rate
+    stays at cfg.lr (the loop's linear decay is ignored here, see LR_DECAY; Adam's is constant too).
     """
     name = "tf"
 
@@ -219,6 +226,8 @@ class TFModel(_BaseModel):
     # -- driver ---------------------------------------------------------------
     def step(self, batch: PairBatch, lr0: float, lr1: float) -> tuple[float, int]:
         n = len(batch)
+        if self.cfg.optimizer == "sgd" and not LR_DECAY:
+            lr0 = lr1 = self.cfg.lr  # AdaGrad's own decay only (see LR_DECAY)
         lr = np.linspace(lr0, lr1, n, dtype=np.float32) if n > 1 else np.full(n, lr0, np.float32)
         if not self.fixed_shape:
             ones = np.ones(n, np.float32)
