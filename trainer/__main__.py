@@ -38,7 +38,7 @@ FLAGS = [
     ("--min-count", "min_count", int, "ignore words seen fewer times than this"),
     ("--max-vocab", "max_vocab", int, "keep only this many most frequent words"),
     ("--sample", "sample", float, "down-sample very frequent words (word2vec's t); 0 turns it off, 1e-3 default"),
-    ("--lr", "lr", float, "starting learning rate (SGD decays it linearly to --min-lr)"),
+    ("--lr", "lr", float, "starting learning rate (native: decays linearly to --min-lr; TF: kept, under AdaGrad)"),
     ("--min-lr", "min_lr", float, "learning rate at the end of training (SGD)"),
     ("--batch-size", "batch_size", int, "training examples per step; 0 picks a good size for the backend"),
     ("--seed", "seed", int, "random seed for initialisation, windows, subsampling and negatives"),

@@ -46,7 +46,7 @@ class TrainConfig:
     epochs: int = 5  # passes over the corpus
     optimizer: str = "sgd"  # "sgd" (word2vec: linear lr decay) or "adam" (tutorial style, sparse/lazy)
     lr: float = 0.025  # starting learning rate (per pair for SGD; Adam step size for Adam)
-    min_lr: float = 0.0001  # SGD learning rate reached at the end of training
+    min_lr: float = 0.0001  # SGD learning rate reached at the end (native kernel; TF's AdaGrad rows keep lr)
     batch_size: int = 0  # examples per step; 0 = auto (native 16384; TF ops min(8192 CPU/65536 GPU, 4 x vocab))
     # --- text standardisation ---
     lowercase: bool = True  # fold case before counting

@@ -34,7 +34,7 @@ import logging
 import numpy as np
 
 from .config import TrainConfig
-from .model import ADAGRAD_EPS, ADAGRAD_SCALE, TFModel, _tf
+from .model import ADAGRAD_EPS, ADAGRAD_SCALE, LR_DECAY, TFModel, _tf
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +74,7 @@ class MirroredModel(TFModel):
     def __init__(self, vocab_size: int, cfg: TrainConfig, strategy, per_replica_batch: int):
         tf = _tf()
         self.tf, self.cfg, self.vocab_size, self.strategy = tf, cfg, vocab_size, strategy
+        self.decays_lr = LR_DECAY  # TFModel.step's rule (SGD only here)
         self.replicas = strategy.num_replicas_in_sync
         self.batch_size = per_replica_batch * self.replicas
         self.device = "mirrored"

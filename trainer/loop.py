@@ -197,7 +197,7 @@ def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, can
         # The first steps carry start-up costs (compilation, caches): no estimate before 2 %.
         eta = elapsed * (1 - frac) / frac if frac >= 0.02 else float("nan")
         return TrainEvent(kind, epoch=epoch, step=step, progress=frac, words_per_sec=wps, eta_s=eta,
-                          lr=learning_rate(cfg, frac), elapsed_s=elapsed, **kw)
+                          lr=learning_rate(cfg, frac) if model.decays_lr else cfg.lr, elapsed_s=elapsed, **kw)
 
     with pipe.prefetch(cfg.epochs) as batches:
         for b in batches:

@@ -45,6 +45,7 @@ def _tf():
 
 class _BaseModel:
     name = "base"
+    decays_lr = True  # whether steps follow the loop's linear decay (the events report the lr used)
 
     def __init__(self, vocab_size: int, cfg: TrainConfig, device: str = "/CPU:0"):
         tf = _tf()
@@ -110,6 +111,8 @@ class TFModel(_BaseModel):
         super().__init__(vocab_size, cfg, device)
         tf = _tf()
         self.tf, self.batch_size, self.vocab_size = tf, batch_size, vocab_size
+        # SGD here is row-wise AdaGrad at a constant lr (LR_DECAY); Adam's lr is constant as well.
+        self.decays_lr = cfg.optimizer == "sgd" and LR_DECAY
         self.name = "tf-gpu" if "GPU" in device else "tf"
         with tf.device(device):
             if cfg.optimizer == "adam":
