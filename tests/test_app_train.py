@@ -9,6 +9,7 @@ from conftest import make_app, model, open_tab, train, wait_finished
 
 from trainer import TrainingJob
 from trainer.job import LEASE_SECONDS, JobStatus
+from ui.train_tab import QUEUED_POLL_SECONDS
 
 
 def charts(at) -> int:
@@ -79,7 +80,8 @@ def test_extra_trainings_queue_with_a_message(app, monkeypatch):
     app.run()
     assert any("waiting for a free training slot" in i.value for i in app.info)
     assert any("waiting for a free slot" in p.proto.text for p in app.sidebar.get("progress"))  # the badge says so
-    assert run.polled_as_queued and run.job.lease_s == LEASE_SECONDS  # slow polls; the polls renew the lease
+    assert run.poll_pace == QUEUED_POLL_SECONDS  # slow polls while queued
+    assert run.job.lease_s == LEASE_SECONDS  # the polls renew the lease
     app.button(key="train_stop").click().run()
     wait_finished(app)
     assert run.status is JobStatus.STOPPED and run.vectors is None and not app.exception
