@@ -105,3 +105,15 @@ def test_runs_are_kept_and_switchable(app):
     assert list(model(app).runs) == ["run 1", "bigger"] and not app.exception
     assert app.selectbox(key="train_view").value == "run 1"
     assert open_tab(app, "explore").selectbox(key="explore_run").options == ["run 1", "bigger"]
+
+
+def test_start_pressed_before_a_changed_setting_was_drawn_starts_nothing(app):
+    """Start's callback gets the config of the run that drew the button; a setting changed after that (a click
+    that interrupted the setting's rerun) must not start a training with the old settings."""
+    open_tab(app, "train")
+    app.session_state["cfg_dim"] = 24  # changed, and Start pressed before a script run drew it
+    app.button(key="train_start").click().run()
+    assert model(app).runs == {} and not app.exception
+    assert any("press **Start training** again" in t.value for t in app.toast)
+    run = train(app)  # pressed again: the sidebar's settings now
+    assert run.vectors.dim == 24 and run.status is JobStatus.DONE

@@ -27,7 +27,7 @@ from trainer.job import LEASE_SECONDS, JobStatus, JobView
 from . import runtime, state
 from .common import DataSelection, empty_state, human_seconds, md, prepare_for, sentence, tidy_map
 from .probes_panel import pick_probes, render_probes
-from .sidebar import config_summary
+from .sidebar import build_config, config_summary
 
 logger = logging.getLogger(__name__)
 
@@ -61,11 +61,19 @@ def engine_choice(cfg: TrainConfig) -> BackendChoice | None:
         return None
 
 
-def start_training(model: state.SessionModel, prep, cfg: TrainConfig, data: DataSelection) -> state.Run:
+def start_training(model: state.SessionModel, prep, cfg: TrainConfig, data: DataSelection) -> state.Run | None:
     """on_click of Start: create the run and its background job (the job keeps this Prepared; later uploads
     cannot touch it). It runs before the script, so the run that follows already shows the job in progress.
 
-    The trainer picks the report interval and reuses `prep` as it is (Prepared.matches)."""
+    The trainer picks the report interval and reuses `prep` as it is (Prepared.matches). The arguments come
+    from the last script run that drew the button: if a sidebar setting changed after it (a click that
+    interrupted that setting's rerun), nothing starts and a toast asks to press Start again."""
+    current, _ = build_config(dict(st.session_state))
+    if current is None or current.replace(probe_words=cfg.probe_words) != cfg:
+        logger.info("Start pressed with settings older than the sidebar's: not started")
+        st.toast("The settings changed just as Start was pressed: check them and press **Start training** again.",
+                 icon=":material/refresh:")
+        return None
     wanted_name = st.session_state.get("train_run_name", "")
     name = model.unique_name(wanted_name) if wanted_name.strip() else model.next_run_name()
     n_snap = min(cfg.snapshot_top, len(prep.vocab))
