@@ -139,7 +139,9 @@ def app_run(page, n: int, cap_s: float = 300) -> dict:
     the end: time to first loss point, words/s (from the live panel's caption).
 
     A run still going after cap_s is stopped (the Stop button) and its words/s so far recorded, capped=True:
-    Streamlit's default cleanup makes runs so slow that waiting for the end would take many minutes."""
+    Streamlit's default cleanup makes runs so slow that waiting for the end would take many minutes. A run
+    with no loss point drawn within cap_s has first_loss_s None (seen with Streamlit's defaults and the
+    TensorFlow-ops tutorial preset)."""
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import expect
 
@@ -148,10 +150,15 @@ def app_run(page, n: int, cap_s: float = 300) -> dict:
     expect(start).to_be_enabled(timeout=60_000)
     t0 = time.monotonic()
     start.click()
-    page.wait_for_function(LOSS_POINTS_JS, arg=n, timeout=cap_s * 1000, polling=50)
-    first_loss_s = time.monotonic() - t0
+    try:
+        page.wait_for_function(LOSS_POINTS_JS, arg=n, timeout=cap_s * 1000, polling=50)
+        first_loss_s = time.monotonic() - t0
+    except PlaywrightError:  # no point drawn within the cap: stop it below and say so
+        first_loss_s = None
     capped = False
     try:
+        if first_loss_s is None:
+            raise AssertionError("no loss point within the cap")
         expect(ended).to_be_visible(timeout=max(1.0, cap_s - first_loss_s) * 1000)
     except (AssertionError, PlaywrightError):
         capped = True
@@ -238,7 +245,8 @@ def run(configs: dict[str, int] | None = None, repeats: int = 3, variants: tuple
             summary[preset] = {"epochs": epochs, "cli_words_per_s": c_wps}
             for v in variants:
                 wps = spread(r["words_per_s"] for r in runs[v])
-                first = spread(r["first_loss_s"] for r in runs[v])
+                first = spread(r["first_loss_s"] if r["first_loss_s"] is not None else float("inf")
+                               for r in runs[v])  # inf: none drawn within the cap
                 ratio = wps["median"] / c_wps["median"]
                 summary[preset][v] = {"words_per_s": wps, "ratio_to_cli": ratio, "first_loss_s": first,
                                       "capped_runs": sum(r["capped"] for r in runs[v])}
