@@ -9,8 +9,9 @@ run lasts many 1-second polls):
 - CLI: `python -m trainer SAMPLE --preset P --epochs E` in a fresh process; words/s is the trainer's own
   figure for the whole run (raw corpus words x epochs / seconds of the training loop), read from its last line.
 - app: a real `streamlit run app.py` server (its own .streamlit/config.toml) driven by Playwright with Debian's
-  chromium; press Start training, wait for "finished", read the "Words per second" metric (the same figure:
-  the job's final event). A first app run warms the server up (TensorFlow import, kernel load) and is not counted.
+  chromium; press Start training, wait for "finished", read the words per second in the live panel's caption
+  (the same figure: the job's final event). A first app run warms the server up (TensorFlow import, kernel
+  load) and is not counted.
 - time to first loss point: from the click on Start training until the loss chart in the page holds a point,
   on warm runs.
 CLI and app runs alternate, so a load change on the shared machine hits both. The ratio of medians is the
@@ -123,17 +124,24 @@ LOSS_POINTS_JS = ("(n) => { const gd = document.querySelector('.st-key-train_los
                   "(gd.data[0].x.length === undefined || gd.data[0].x.length > 0); }")
 
 
-def metric(page, label: str) -> str:
-    return page.locator("[data-testid=stMetric]").filter(has_text=label).locator(
-        "[data-testid=stMetricValue]").inner_text()
+_CAPTION_WPS = re.compile(r"([\d,]+) words per second")
+
+
+def shown_words_per_s(page) -> float:
+    """The words/s in the live panel's caption ("Loss 2.1 · 123,456 words per second · ..."): the job's
+    average so far, or over the whole run once it has finished (the job's final event)."""
+    text = page.get_by_text(_CAPTION_WPS).first.inner_text()
+    return float(_CAPTION_WPS.search(text).group(1).replace(",", ""))
 
 
 def app_run(page, n: int, cap_s: float = 300) -> dict:
     """Press Start training on an open Train tab (this session's n-th run, so it is named "run n") and wait for
-    the end: time to first loss point, words/s.
+    the end: time to first loss point, words/s (from the live panel's caption).
 
     A run still going after cap_s is stopped (the Stop button) and its words/s so far recorded, capped=True:
-    Streamlit's default cleanup makes runs so slow that waiting for the end would take many minutes."""
+    Streamlit's default cleanup makes runs so slow that waiting for the end would take many minutes. A run
+    with no loss point drawn within cap_s has first_loss_s None (seen with Streamlit's defaults and the
+    TensorFlow-ops tutorial preset)."""
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import expect
 
@@ -142,19 +150,24 @@ def app_run(page, n: int, cap_s: float = 300) -> dict:
     expect(start).to_be_enabled(timeout=60_000)
     t0 = time.monotonic()
     start.click()
-    page.wait_for_function(LOSS_POINTS_JS, arg=n, timeout=cap_s * 1000, polling=50)
-    first_loss_s = time.monotonic() - t0
+    try:
+        page.wait_for_function(LOSS_POINTS_JS, arg=n, timeout=cap_s * 1000, polling=50)
+        first_loss_s = time.monotonic() - t0
+    except PlaywrightError:  # no point drawn within the cap: stop it below and say so
+        first_loss_s = None
     capped = False
     try:
+        if first_loss_s is None:
+            raise AssertionError("no loss point within the cap")
         expect(ended).to_be_visible(timeout=max(1.0, cap_s - first_loss_s) * 1000)
     except (AssertionError, PlaywrightError):
         capped = True
-        wps_running = metric(page, "Words per second")  # the job's average so far
+        wps_running = shown_words_per_s(page)  # the job's average so far
         page.locator(".st-key-train_stop button").first.click()
         expect(ended).to_be_visible(timeout=120_000)
     wall_s = time.monotonic() - t0
-    wps = wps_running if capped else metric(page, "Words per second")
-    return {"first_loss_s": first_loss_s, "words_per_s": float(wps.replace(",", "")), "wall_s": wall_s,
+    wps = wps_running if capped else shown_words_per_s(page)
+    return {"first_loss_s": first_loss_s, "words_per_s": wps, "wall_s": wall_s,
             "capped": capped}
 
 
@@ -232,7 +245,8 @@ def run(configs: dict[str, int] | None = None, repeats: int = 3, variants: tuple
             summary[preset] = {"epochs": epochs, "cli_words_per_s": c_wps}
             for v in variants:
                 wps = spread(r["words_per_s"] for r in runs[v])
-                first = spread(r["first_loss_s"] for r in runs[v])
+                first = spread(r["first_loss_s"] if r["first_loss_s"] is not None else float("inf")
+                               for r in runs[v])  # inf: none drawn within the cap
                 ratio = wps["median"] / c_wps["median"]
                 summary[preset][v] = {"words_per_s": wps, "ratio_to_cli": ratio, "first_loss_s": first,
                                       "capped_runs": sum(r["capped"] for r in runs[v])}

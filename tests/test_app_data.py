@@ -4,7 +4,9 @@ from __future__ import annotations
 import io
 import zipfile
 
-from conftest import make_app, open_tab
+from conftest import APP, make_app, open_tab
+
+from ui.sidebar import DEFAULT_PRESET, preset_values
 
 
 def metrics(at) -> dict[str, str]:
@@ -101,3 +103,32 @@ def test_presets_fill_the_settings():
     assert at.selectbox(key="cfg_optimizer").value == "adam" and at.number_input(key="cfg_max_vocab").value == 4096
     at.number_input(key="cfg_epochs").set_value(7).run()
     assert any("Changed from the preset: Epochs" in c.value for c in at.sidebar.caption)
+
+
+def test_a_new_session_starts_on_the_quick_demo_preset():
+    """Issue 10: twice a new session showed "Word2vec defaults". trainer.PRESETS lists that preset first, and a
+    select box falls back to its first option; the default is listed first and a lost value is reset to it."""
+    from streamlit.testing.v1 import AppTest
+
+    quick = preset_values(DEFAULT_PRESET)
+
+    def fresh():
+        at = AppTest.from_file(APP, default_timeout=90).run()  # a new browser session: nothing set beforehand
+        assert not at.exception, at.exception
+        return at
+
+    first = fresh()
+    box = first.selectbox(key="cfg_preset")
+    assert DEFAULT_PRESET == "quick demo" and box.value == "quick demo"
+    assert box.index == 0 and box.options[0] == "Quick demo"  # a select box's fallback is its first option
+    assert first.number_input(key="cfg_dim").value == quick["cfg_dim"] == 50
+    assert first.number_input(key="cfg_lr").value == quick["cfg_lr"]
+    assert not any("Changed from the preset" in c.value for c in first.sidebar.caption)
+    assert first.session_state["session_model"].last_config.dim == 50  # the Data tab's report uses the same
+    first.selectbox(key="cfg_preset").set_value("word2vec defaults").run()
+    assert first.number_input(key="cfg_dim").value == 100  # the first session really changed its preset
+
+    second = fresh()  # the same server process, after the first session switched
+    assert second.selectbox(key="cfg_preset").value == "quick demo"
+    assert second.number_input(key="cfg_dim").value == 50 and second.number_input(key="cfg_min_count").value == 3
+    assert first.selectbox(key="cfg_preset").value == "word2vec defaults"  # sessions do not share it

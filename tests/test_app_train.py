@@ -9,6 +9,7 @@ from conftest import make_app, model, open_tab, train, wait_finished
 
 from trainer import TrainingJob
 from trainer.job import LEASE_SECONDS, JobStatus
+from ui.train_tab import QUEUED_POLL_SECONDS
 
 
 def charts(at) -> int:
@@ -79,7 +80,8 @@ def test_extra_trainings_queue_with_a_message(app, monkeypatch):
     app.run()
     assert any("waiting for a free training slot" in i.value for i in app.info)
     assert any("waiting for a free slot" in p.proto.text for p in app.sidebar.get("progress"))  # the badge says so
-    assert run.polled_as_queued and run.job.lease_s == LEASE_SECONDS  # slow polls; the polls renew the lease
+    assert run.poll_pace == QUEUED_POLL_SECONDS  # slow polls while queued
+    assert run.job.lease_s == LEASE_SECONDS  # the polls renew the lease
     app.button(key="train_stop").click().run()
     wait_finished(app)
     assert run.status is JobStatus.STOPPED and run.vectors is None and not app.exception
@@ -103,3 +105,15 @@ def test_runs_are_kept_and_switchable(app):
     assert list(model(app).runs) == ["run 1", "bigger"] and not app.exception
     assert app.selectbox(key="train_view").value == "run 1"
     assert open_tab(app, "explore").selectbox(key="explore_run").options == ["run 1", "bigger"]
+
+
+def test_start_pressed_before_a_changed_setting_was_drawn_starts_nothing(app):
+    """Start's callback gets the config of the run that drew the button; a setting changed after that (a click
+    that interrupted the setting's rerun) must not start a training with the old settings."""
+    open_tab(app, "train")
+    app.session_state["cfg_dim"] = 24  # changed, and Start pressed before a script run drew it
+    app.button(key="train_start").click().run()
+    assert model(app).runs == {} and not app.exception
+    assert any("press **Start training** again" in t.value for t in app.toast)
+    run = train(app)  # pressed again: the sidebar's settings now
+    assert run.vectors.dim == 24 and run.status is JobStatus.DONE

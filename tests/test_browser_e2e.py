@@ -3,10 +3,13 @@
 Upload a small file, train (the loss chart must grow while training runs), see the live map and the word
 map, search a word and read its neighbours, download the Projector vectors.tsv. Screenshots of every step go
 to tests/artifacts/ (git-ignored). Skipped when /usr/bin/chromium is missing (`make browser` installs it).
+While training runs the window is 1440x900: the progress bar, the loss curve and the live map must be above
+the fold (issue 10), and that screenshot is also written to docs/live_training.png (the README shows it).
 """
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+FOLD = {"width": 1440, "height": 900}  # a common laptop window: the live view must be in it while training
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason=f"{CHROMIUM} is missing (apt-get install chromium, or `make browser`)")
@@ -69,6 +73,16 @@ def server():
 ARR_JS = ("const arr = (a) => !a ? [] : a.bdata === undefined ? Array.from(a) : Array.from(new "
           "({f4: Float32Array, f8: Float64Array, i4: Int32Array})[a.dtype](Uint8Array.from(atob(a.bdata), "
           "c => c.charCodeAt(0)).buffer)); ")
+
+
+# Where the live view's parts are in the window (null: not drawn, e.g. the run has already ended).
+LIVE_VIEW_BOXES_JS = (
+    "() => { const box = (sel, text) => { const el = [...document.querySelectorAll(sel)].find("
+    "e => !text || e.innerText.includes(text)); if (!el) return null; const r = el.getBoundingClientRect(); "
+    "return {y: r.top, height: r.height}; }; "
+    "return {progress: box('[data-testid=stMain] [data-testid=stProgress]', 'epoch'), "
+    "'loss curve': box('.st-key-train_loss_chart .js-plotly-plot'), "
+    "'live map': box('.st-key-train_live_map .js-plotly-plot')}; }")
 
 
 def points(page, key: str, trace: int = 0, axis: str = "x") -> list:
@@ -121,6 +135,7 @@ def test_upload_train_explore_download(server, tmp_path):
             page.get_by_role("tab", name="Train").click()
             expect(page.locator("[data-testid=stMetric]").filter(has_text="All epochs")).to_be_visible()
             page.wait_for_timeout(500)
+            page.set_viewport_size(FOLD)  # as a user sees it: Train pressed at the top of a 1440x900 window
             page.locator(".st-key-train_start button").click()
             progress = page.locator("[data-testid=stProgress]").filter(has_text="epoch")
             expect(progress).to_be_visible()
@@ -130,7 +145,14 @@ def test_upload_train_explore_download(server, tmp_path):
             running_text = progress.inner_text()
             expect(page.locator("[data-testid=stSidebar] [data-testid=stProgress]")).to_contain_text("Training run 1")
             first = max(points(page, "train_loss_chart"))  # training progress reached by the curve
+            # An epoch lasts well under a second here, so the live map is up within a poll or two.
+            expect(page.locator(".st-key-train_live_map .js-plotly-plot").first).to_be_visible()
+            boxes = page.evaluate(LIVE_VIEW_BOXES_JS)  # in one go, while the run is still going
             snap(page, "training")
+            shutil.copyfile(ARTIFACTS / f"{shot:02d}_training.png", ROOT / "docs" / "live_training.png")
+            for name, box in boxes.items():  # above the fold, with no scrolling
+                assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= FOLD["height"], (name, boxes)
+            page.set_viewport_size({"width": 1440, "height": 1600})
             page.wait_for_timeout(1500)
             second = max(points(page, "train_loss_chart"))
             assert "Training" in running_text and second > first, (running_text, first, second)

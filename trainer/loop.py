@@ -81,6 +81,13 @@ def report_interval(cfg: TrainConfig, expected_steps: float) -> int:
     return int(max(1, min(cfg.report_every, expected_steps // TARGET_LOSS_POINTS)))
 
 
+def first_report_step(cfg: TrainConfig, report_every: int) -> int:
+    """The step of the first progress event. With the interval left to the trainer, the very first step
+    reports: a watcher (the app's loss curve) gets a point at once instead of after report_every steps
+    (up to 10 big batches, seconds on a large corpus). An explicit report_every is kept as asked."""
+    return 1 if cfg.report_every == TrainConfig.report_every else report_every
+
+
 def _sources(data) -> list[TextSource]:
     items = [data] if isinstance(data, (str, os.PathLike, TextSource)) else list(data)
     return [d if isinstance(d, TextSource) else TextSource.from_path(d) for d in items]
@@ -180,6 +187,7 @@ def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, can
     raw_per_word = prep.scan.stats.tokens / corpus.n_tokens  # report throughput in raw corpus words
     summary = prep.summary(cfg)
     report_every = report_interval(cfg, prep.examples_per_epoch(cfg) * cfg.epochs / model.batch_size)
+    first_report = first_report_step(cfg, report_every)
     probe_rows, probe_missing = resolve_probes(vocab, cfg)
     emit(TrainEvent("start", info={**summary, "backend": model.name, "probe_missing": probe_missing},
                     backend=choice))
@@ -214,7 +222,7 @@ def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, can
                 corpus.release_pages()  # mapped pages already trained on would otherwise pile up in RSS
                 released = done_words
             win_loss, win_n, ep_loss, ep_n = win_loss + loss_sum, win_n + n, ep_loss + loss_sum, ep_n + n
-            if step % report_every == 0 and win_n:
+            if (step % report_every == 0 or step == first_report) and win_n:
                 ev = event("progress", b.epoch, loss=win_loss / win_n)
                 history.append({"progress": ev.progress, "loss": ev.loss, "words_per_sec": ev.words_per_sec,
                                 "epoch": b.epoch, "lr": ev.lr, "elapsed_s": ev.elapsed_s})

@@ -2,6 +2,11 @@
 
 Only the returned config reaches the logic. Presets write their values into the widgets' session-state
 keys (through the preset box's on_change), so a preset is a starting point the user can then edit.
+
+A new session starts on DEFAULT_PRESET ("quick demo"). The preset box lists it first (preset_options):
+trainer.PRESETS begins with "word2vec defaults", and a select box whose session-state value is missing
+or not among its options falls back to its first option, which is how a session could show "Word2vec
+defaults" while its settings were the quick demo's (issue 10).
 """
 from __future__ import annotations
 
@@ -56,6 +61,11 @@ def _widget_value(field: str, value):
     return value
 
 
+def preset_options() -> list[str]:
+    """The preset box's options: the default first (a select box's fallback), then trainer.PRESETS' order."""
+    return [DEFAULT_PRESET, *(p for p in PRESETS if p != DEFAULT_PRESET)]
+
+
 def preset_values(name: str) -> dict:
     """Widget values for a preset: TrainConfig defaults overlaid with the preset."""
     cfg = TrainConfig().replace(**PRESETS[name])
@@ -69,7 +79,8 @@ def apply_preset() -> None:
 
 
 def init_widgets() -> None:
-    if "cfg_preset" not in st.session_state:
+    """A new session (or one whose preset value was lost or is no longer a preset) gets DEFAULT_PRESET."""
+    if st.session_state.get("cfg_preset") not in PRESETS:
         st.session_state["cfg_preset"] = DEFAULT_PRESET
         st.session_state.update(preset_values(DEFAULT_PRESET))
     if "cfg_live_words" not in st.session_state:
@@ -95,7 +106,7 @@ def render_sidebar() -> tuple[TrainConfig | None, str | None]:
     init_widgets()
     sb = st.sidebar
     sb.header("Training settings")
-    sb.selectbox("Preset", list(PRESETS), key="cfg_preset", on_change=apply_preset,
+    sb.selectbox("Preset", preset_options(), key="cfg_preset", on_change=apply_preset,
                  format_func=lambda p: p.capitalize(),
                  help="A starting point for every setting below; " + "; ".join(
                      f"**{k}**: {v}" for k, v in PRESET_HELP.items()))

@@ -27,8 +27,10 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from trainer import TrainConfig, TrainingJob
+from trainer import TrainConfig, TrainingJob, preset
 from trainer.job import JobStatus, JobView
+
+from .sidebar import DEFAULT_PRESET
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +70,7 @@ class Run:
     live: LiveMap | None = None  # None for loaded vectors or with the live map off
     announced: bool = False  # the full rerun after the job finished has happened
     loss_fig: tuple[int, Any] | None = None  # (history length, figure): the loss curve is rebuilt on new points
-    polled_as_queued: bool = False  # the fragments were set up with the slow queued poll
+    poll_pace: float | None = None  # the interval the polling fragments were set up with (ui.train_tab.pace)
     _view: JobView | None = field(default=None, repr=False)
     _view_at: float = field(default=0.0, repr=False)
 
@@ -133,13 +135,14 @@ class SessionModel:
     session_dir: str
     runs: dict[str, Run] = field(default_factory=dict)
     run_counter: int = 0
-    last_config: TrainConfig = field(default_factory=TrainConfig)  # the last valid sidebar config
+    # The last valid sidebar config; until the sidebar gives one, the default preset's (not TrainConfig(),
+    # which is word2vec's defaults: the Data tab's report would use other settings than the sidebar shows).
+    last_config: TrainConfig = field(default_factory=lambda: preset(DEFAULT_PRESET))
     explore: ExploreView = field(default_factory=ExploreView)
     extras: ExploreExtras = field(default_factory=ExploreExtras)  # selection and shared link (ui/explore_features)
     train_view: str | None = None  # the run the Train tab shows
     eval_result: tuple[str, str, Any] | None = None  # (run name, test file name, report) of the quality check
     load_message: tuple[str, str] | None = None  # ("error" | "warning" | "success", text) after 'Load vectors'
-    clear_run_name: bool = False  # a run just started: empty the run-name box on the next full rerun
 
     # ------------------------------------------------------------ runs
     def usable_runs(self) -> list[Run]:

@@ -3,11 +3,18 @@ the background TrainingJob from an st.fragment. The worker thread never calls St
 
 A poll is cheap: it reads one JobView (shared with the sidebar badge, see Run.latest_view), rebuilds the
 loss figure only when new points arrived and projects a live map once per epoch. While a job is queued
-the poll slows down and draws only the waiting message."""
+the poll slows down and draws only the waiting message.
+
+The first loss point must be on screen within seconds of pressing Start (issue 10: <= 3 s, measured by
+bench/app_throughput.py). So Start is an on_click callback (the job starts before the script runs, no
+extra st.rerun()), the callback waits briefly for the job's first loss point (a warm job has one within
+about 0.2 s, so the same script run draws the curve), and until a point exists the polls run at
+FIRST_POLL_SECONDS rather than POLL_SECONDS."""
 from __future__ import annotations
 
 import logging
 import math
+import time
 
 import pandas as pd
 import streamlit as st
@@ -20,12 +27,14 @@ from trainer.job import LEASE_SECONDS, JobStatus, JobView
 from . import runtime, state
 from .common import DataSelection, empty_state, human_seconds, md, prepare_for, sentence, tidy_map
 from .probes_panel import pick_probes, render_probes
-from .sidebar import config_summary
+from .sidebar import build_config, config_summary
 
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0  # while training: a poll must finish well within this, or the next one interrupts it
 QUEUED_POLL_SECONDS = 3.0  # while queued nothing changes but the queue: poll less
+FIRST_POLL_SECONDS = 0.25  # until the first loss point: a poll then only draws the status line, so it is cheap
+FIRST_POINT_WAIT_S = 0.75  # Start waits this long at most for the first loss point (a warm job: about 0.2 s)
 MAX_CURVE_POINTS = 600  # the browser redraws the curve every poll: keep it light
 CHART_HEIGHT = 320  # with the intro hidden while training, the charts end above the fold at 1440x900
 LIVE_MAP_LABELS = 30  # most frequent words written on the live map
@@ -52,11 +61,20 @@ def engine_choice(cfg: TrainConfig) -> BackendChoice | None:
         return None
 
 
-def start_training(model: state.SessionModel, prep, cfg: TrainConfig, data: DataSelection,
-                   wanted_name: str) -> state.Run:
-    """Create the run and its background job (the job keeps this Prepared; later uploads cannot touch it).
+def start_training(model: state.SessionModel, prep, cfg: TrainConfig, data: DataSelection) -> state.Run | None:
+    """on_click of Start: create the run and its background job (the job keeps this Prepared; later uploads
+    cannot touch it). It runs before the script, so the run that follows already shows the job in progress.
 
-    The trainer picks the report interval and reuses `prep` as it is (Prepared.matches)."""
+    The trainer picks the report interval and reuses `prep` as it is (Prepared.matches). The arguments come
+    from the last script run that drew the button: if a sidebar setting changed after it (a click that
+    interrupted that setting's rerun), nothing starts and a toast asks to press Start again."""
+    current, _ = build_config(dict(st.session_state))
+    if current is None or current.replace(probe_words=cfg.probe_words) != cfg:
+        logger.info("Start pressed with settings older than the sidebar's: not started")
+        st.toast("The settings changed just as Start was pressed: check them and press **Start training** again.",
+                 icon=":material/refresh:")
+        return None
+    wanted_name = st.session_state.get("train_run_name", "")
     name = model.unique_name(wanted_name) if wanted_name.strip() else model.next_run_name()
     n_snap = min(cfg.snapshot_top, len(prep.vocab))
     live = state.LiveMap(list(prep.vocab.words[:n_snap]), prep.vocab.counts[:n_snap].copy()) if n_snap else None
@@ -66,8 +84,27 @@ def start_training(model: state.SessionModel, prep, cfg: TrainConfig, data: Data
     state.add_run(model, run, select=False)
     model.train_view = name
     st.session_state["train_view"] = name
-    model.clear_run_name = True  # the name box empties on the next full rerun (before it is drawn)
+    st.session_state["train_run_name"] = ""  # a callback may reset a widget: the name box empties
+    t0 = time.monotonic()
+    got = wait_for_first_point(run.job, FIRST_POINT_WAIT_S)
+    logger.info("run %r started; first loss point %s", name,
+                f"after {time.monotonic() - t0:.2f} s" if got else f"not within {FIRST_POINT_WAIT_S} s (polls fast)")
     return run
+
+
+def wait_for_first_point(job: TrainingJob, timeout: float) -> bool:
+    """Wait up to `timeout` for the job's first loss point (or its end); True when there is one.
+
+    Only reads the job's plain JobView: the script thread never trains and the worker never calls st.*.
+    Without this, the script run after Start drew an empty chart and the point waited for the next poll."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = job.view()
+        if v.history or v.finished:
+            return bool(v.history)
+        if v.status is JobStatus.QUEUED or time.monotonic() >= deadline:  # queued: no point soon
+            return False
+        time.sleep(0.02)
 
 
 def render_estimate(data: DataSelection, cfg: TrainConfig):
@@ -97,8 +134,6 @@ def render_estimate(data: DataSelection, cfg: TrainConfig):
 
 def render(model: state.SessionModel, cfg: TrainConfig | None, cfg_error: str | None,
            data: DataSelection | None) -> None:
-    if model.clear_run_name:
-        st.session_state["train_run_name"], model.clear_run_name = "", False
     prep = None
     busy = model.active_job_run()
     if busy is None:  # while training, the live view needs the room
@@ -115,13 +150,12 @@ def render(model: state.SessionModel, cfg: TrainConfig | None, cfg_error: str | 
             if prep is not None:
                 cfg = cfg.replace(probe_words=pick_probes(prep))
     left, right = st.columns([3, 1], vertical_alignment="bottom")
-    wanted = left.text_input("Run name", key="train_run_name", placeholder=f"run {model.run_counter + 1}",
-                             help="A name to find this run again in Explore, Compare and Export.")
-    clicked = right.button("Start training", key="train_start", type="primary", icon=":material/play_arrow:",
-                           disabled=prep is None or busy is not None, width="stretch")
-    if clicked and prep is not None and busy is None:
-        start_training(model, prep, cfg, data, wanted)
-        st.rerun()  # redraw with the run in progress (Start disabled, polling on)
+    left.text_input("Run name", key="train_run_name", placeholder=f"run {model.run_counter + 1}",
+                    help="A name to find this run again in Explore, Compare and Export.")
+    # The callback gets this run's prep and config: the ones the user saw when pressing Start.
+    right.button("Start training", key="train_start", type="primary", icon=":material/play_arrow:",
+                 disabled=prep is None or busy is not None, width="stretch", on_click=start_training,
+                 args=(model, prep, cfg, data))
 
     trained = [r for r in model.runs.values() if r.job is not None]
     if not trained:
@@ -142,17 +176,28 @@ def render(model: state.SessionModel, cfg: TrainConfig | None, cfg_error: str | 
     render_run_table(model)
 
 
+def pace(v: JobView) -> float | None:
+    """The poll interval a job in this state wants: none once finished, slow while queued, fast until the
+    first loss point, then POLL_SECONDS."""
+    if v.finished:
+        return None
+    if v.status is JobStatus.QUEUED:
+        return QUEUED_POLL_SECONDS
+    return POLL_SECONDS if v.history else FIRST_POLL_SECONDS
+
+
 def poll_every(run: state.Run, v: JobView) -> float | None:
-    """The fragments' poll interval for this run: none once finished, slow while queued."""
-    run.polled_as_queued = v.status is JobStatus.QUEUED
-    return None if v.finished else QUEUED_POLL_SECONDS if run.polled_as_queued else POLL_SECONDS
+    """The fragments' poll interval for this run (remembered: the fragments are set up with it)."""
+    run.poll_pace = pace(v)
+    return run.poll_pace
 
 
-def rerun_when_dequeued(run: state.Run, v: JobView) -> None:
-    """A fragment's interval is fixed when it is set up: once a queued job starts, one full rerun sets the
-    polls to the training pace."""
-    if run.polled_as_queued and v.status is not JobStatus.QUEUED:
-        run.polled_as_queued = False
+def rerun_when_pace_changes(run: state.Run, v: JobView) -> None:
+    """A fragment's interval is fixed when it is set up: once a queued job starts, or the first loss point
+    arrives, one full rerun sets the polls to the new pace (the end is announce_finished's rerun)."""
+    new = pace(v)
+    if new is not None and run.poll_pace is not None and new != run.poll_pace:
+        run.poll_pace = new
         st.rerun()
 
 
@@ -199,7 +244,7 @@ def live_panel(model: state.SessionModel, run: state.Run) -> None:
     """Polled while a job runs. Figures are built before anything is drawn and the charts come last: a chart
     whose data changed is remounted, and the old copy lingers until the poll ends."""
     v = run.latest_view()
-    rerun_when_dequeued(run, v)
+    rerun_when_pace_changes(run, v)
     if v.status is JobStatus.QUEUED:  # nothing else changes while queued
         status_line(run, v)
         st.button("Stop", key="train_stop", on_click=run.job.stop, icon=":material/stop:")
@@ -267,7 +312,7 @@ def _badge(model: state.SessionModel) -> None:
     run = model.active_job_run()
     if run is not None:
         v = run.latest_view()  # the same JobView the live panel shows in this poll
-        rerun_when_dequeued(run, v)
+        rerun_when_pace_changes(run, v)
         text = {JobStatus.QUEUED: "waiting for a free slot", JobStatus.NEW: "preparing",
                 JobStatus.PREPARING: "preparing"}.get(v.status, f"{v.progress:.0%}")
         st.progress(min(max(v.progress, 0.0), 1.0), text=f"Training **{md(run.name)}**: {text}")
