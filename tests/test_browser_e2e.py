@@ -8,65 +8,28 @@ the fold (issue 10), and that screenshot is also written to docs/live_training.p
 """
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from bench.app_throughput import CHROMIUM, CHROMIUM_ARGS, set_number, streamlit_server
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 FOLD = {"width": 1440, "height": 900}  # a common laptop window: the live view must be in it while training
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason=f"{CHROMIUM} is missing (apt-get install chromium, or `make browser`)")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    port = free_port()
-    env = {**os.environ, "WORD2VEC_EXPLORER_WARMUP": "0", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    """`streamlit run app.py` on a free port: bench.app_throughput's launcher, shared with the load test."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / "streamlit.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            assert proc.poll() is None, "streamlit exited; see tests/artifacts/streamlit.log"
-            assert time.monotonic() < deadline, "streamlit did not start within 60 s"
-            time.sleep(0.3)
+    with streamlit_server(ARTIFACTS / "streamlit.log", env={"WORD2VEC_EXPLORER_WARMUP": "0"},
+                          start_timeout=60) as (url, _proc):
         yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # the server and only its own children
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
 
 
 # A plotly trace's array as a JS array (plotly may ship numbers base64-encoded as {dtype, bdata}).
@@ -93,10 +56,6 @@ def points(page, key: str, trace: int = 0, axis: str = "x") -> list:
         [f".st-key-{key} .js-plotly-plot", trace, axis])
 
 
-def set_number(page, key: str, value: int) -> None:
-    box = page.locator(f".st-key-{key} input")
-    box.fill(str(value))
-    box.press("Enter")
 
 
 def test_upload_train_explore_download(server, tmp_path):

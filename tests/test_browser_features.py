@@ -8,24 +8,18 @@ trains three small runs on the bundled sample.
 """
 from __future__ import annotations
 
-import os
 import re
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from bench.app_throughput import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from bench.app_throughput import set_number as _set_number
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 DOCS = ROOT / "docs"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 VIEWPORT = {"width": 1440, "height": 900}
 TIMEOUT_MS = 240_000  # a shared 2-core machine trains slowly
 FIRST_TRAINING_MS = 600_000  # seen: over 4 minutes to import TensorFlow at a load average of 25 on 2 cores
@@ -34,50 +28,17 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason=f"{CHROMIUM} is missing (apt-get install chromium, or `make browser`)")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    """`streamlit run app.py` on a free port (the same launch as tests/test_browser_e2e.py)."""
-    port = free_port()
-    env = {**os.environ, "WORD2VEC_EXPLORER_WARMUP": "0", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    """`streamlit run app.py` on a free port: bench.app_throughput's launcher, shared with the load test."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTIFACTS / "streamlit_features.log", "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--server.fileWatcherType", "none",
-         "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                    break
-            except OSError:
-                pass
-            assert proc.poll() is None, "streamlit exited; see tests/artifacts/streamlit_features.log"
-            assert time.monotonic() < deadline, "streamlit did not start within 90 s"
-            time.sleep(0.3)
+    with streamlit_server(ARTIFACTS / "streamlit_features.log", env={"WORD2VEC_EXPLORER_WARMUP": "0"},
+                          start_timeout=90) as (url, _proc):
         yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)  # the server and only its own children
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
 
 
 def set_number(page, key: str, value: int) -> None:
-    box = page.locator(f".st-key-{key} input")
-    box.fill(str(value))
-    box.press("Enter")
+    _set_number(page, key, value)
     page.wait_for_timeout(300)
 
 
