@@ -51,4 +51,11 @@ def test_merged_seeds_judge_native_by_gensims_seed_range_and_fill_the_readme_tab
                            emit=None)
     assert _status(worse, "native") == "MISS"
     text = readme_table({"backends": merged})
-    assert "| native (native) | 2 | 3.0% |" in text and "not measured: no GPU lent" in text
+    assert "| native (native) | 2 | 3.0% |" in text and "GPU host" not in text
+    # GPU rows come from the gpu section (measured where a GPU is lent), with the device named.
+    gpu = {"section": "gpu", "targets": [], "records": [], "summary": {"device": "Some GPU", "table": [
+        {"contender": "gensim (workers=2, host CPU)", "analogy": 0.03, "ws353": 0.3, "simlex": 0.1, "seeds": 3},
+        {"contender": "tf on GPU, batch 8,192", "analogy": 0.04, "ws353": 0.5, "simlex": 0.2, "seeds": 3}]}}
+    text = readme_table({"backends": merged, "gpu": gpu})
+    assert "| tf on GPU, batch 8,192 (Some GPU) | 3 | 4.0% | 0.500 | 0.200 | (GPU host) | |" in text
+    assert "gensim (workers=2, host CPU)" not in text.split("| backend | seeds |")[1]
