@@ -81,7 +81,9 @@ def test_matplotlib_figures_are_still_closed(monkeypatch):
 def test_freeze_moves_live_objects_out_of_the_collector(fresh_state):
     try:
         n = runtime.freeze_heap()
-        assert n == gc.get_freeze_count() > 1000
+        # Frozen objects are still freed by reference counting (other threads may drop some between the two
+        # reads), so the count can only shrink after the freeze, and only by a few.
+        assert n > 1000 and n - 1000 < gc.get_freeze_count() <= n and runtime.STATE.frozen_objects == n
         assert runtime.STATE.freezes == 1 and runtime.STATE.modules_at_freeze == len(sys.modules)
     finally:
         gc.unfreeze()
