@@ -92,3 +92,17 @@ def encode_calls(monkeypatch) -> list[int]:
 @pytest.fixture
 def app(tiny_text):
     return make_app(tiny_text)
+
+
+def browser_app_server(log_name: str, start_timeout: float):
+    """A module-scoped `server` fixture for the browser tests: `streamlit run app.py` on a free port
+    (bench.app_throughput's launcher, shared with the load test and the bench), log in tests/artifacts/."""
+    @pytest.fixture(scope="module")
+    def server():
+        from bench.app_throughput import streamlit_server
+        artifacts = ROOT / "tests" / "artifacts"
+        artifacts.mkdir(parents=True, exist_ok=True)
+        with streamlit_server(artifacts / log_name, env={"WORD2VEC_EXPLORER_WARMUP": "0"},
+                              start_timeout=start_timeout) as (url, _proc):
+            yield url
+    return server

@@ -12,8 +12,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import browser_app_server
 
-from bench.app_throughput import CHROMIUM, CHROMIUM_ARGS, set_number, streamlit_server
+from bench.app_throughput import CHROMIUM, CHROMIUM_ARGS, set_number
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -23,13 +24,7 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason=f"{CHROMIUM} is missing (apt-get install chromium, or `make browser`)")
 
 
-@pytest.fixture(scope="module")
-def server():
-    """`streamlit run app.py` on a free port: bench.app_throughput's launcher, shared with the load test."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with streamlit_server(ARTIFACTS / "streamlit.log", env={"WORD2VEC_EXPLORER_WARMUP": "0"},
-                          start_timeout=60) as (url, _proc):
-        yield url
+server = browser_app_server("streamlit.log", start_timeout=60)
 
 
 # A plotly trace's array as a JS array (plotly may ship numbers base64-encoded as {dtype, bdata}).

@@ -13,8 +13,9 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from conftest import browser_app_server
 
-from bench.app_throughput import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from bench.app_throughput import CHROMIUM, CHROMIUM_ARGS
 from bench.app_throughput import set_number as _set_number
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,13 +29,7 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(),
                                 reason=f"{CHROMIUM} is missing (apt-get install chromium, or `make browser`)")
 
 
-@pytest.fixture(scope="module")
-def server():
-    """`streamlit run app.py` on a free port: bench.app_throughput's launcher, shared with the load test."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with streamlit_server(ARTIFACTS / "streamlit_features.log", env={"WORD2VEC_EXPLORER_WARMUP": "0"},
-                          start_timeout=90) as (url, _proc):
-        yield url
+server = browser_app_server("streamlit_features.log", start_timeout=90)
 
 
 def set_number(page, key: str, value: int) -> None:
