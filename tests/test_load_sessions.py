@@ -170,6 +170,24 @@ def choose_upload(page) -> None:
     raise AssertionError("choosing 'Upload files' never showed the file input")
 
 
+def set_number_seen(page, key: str, value: int, shown: str, tries: int = 3) -> None:
+    """Set a sidebar number and wait until the Train tab's settings line (drawn by the server) shows `shown`.
+    An Enter pressed while an earlier rerun was still drawing was once lost on a loaded CI machine (the session
+    then trained the preset's few epochs, finished before any progress was drawn, and the check that every
+    page showed its progress failed); the value is typed again until the server has it."""
+    from playwright.sync_api import expect
+
+    settings = page.locator("[data-testid=stCaptionContainer]").filter(has_text="Settings:")
+    for attempt in range(tries):
+        set_number(page, key, value)
+        try:
+            expect(settings.filter(has_text=shown)).to_be_visible(timeout=20_000)
+            return
+        except AssertionError:
+            continue
+    raise AssertionError(f"the settings line never showed {shown!r} after {tries} tries: {settings.inner_text()!r}")
+
+
 def open_session(b, url: str, text: Path | None, epochs: int = EPOCHS, dim: int | None = None):
     """A new browser context (its own Streamlit session) with `text` uploaded, on the Train tab, ready to start."""
     from playwright.sync_api import expect
@@ -182,10 +200,10 @@ def open_session(b, url: str, text: Path | None, epochs: int = EPOCHS, dim: int 
         choose_upload(page)
         page.locator(".st-key-data_upload input[type=file]").set_input_files(str(text))
         expect(page.locator("[data-testid=stMetric]").filter(has_text="Lines")).to_contain_text(f"{LINES:,}")
-    set_number(page, "cfg_epochs", epochs)
-    if dim is not None:
-        set_number(page, "cfg_dim", dim)
     page.get_by_role("tab", name="Train").click()
+    set_number_seen(page, "cfg_epochs", epochs, f", {epochs} epochs,")
+    if dim is not None:
+        set_number_seen(page, "cfg_dim", dim, f", {dim} dims,")
     expect(page.locator("[data-testid=stMetric]").filter(has_text="All epochs")).to_be_visible()
     expect(page.locator(".st-key-train_start button")).to_be_enabled()
     page.wait_for_timeout(300)  # let the last rerun settle before the click
@@ -216,16 +234,17 @@ def test_four_sessions_train_at_once(server, texts):
             pages[-1].get_by_text("waiting for a free training slot")).first).to_be_visible()
         for i, page in enumerate(pages):
             page.screenshot(path=str(ARTIFACTS / f"load_{i + 1}.png"))
-        got = []
+        got, lines = [], []
         for page in pages:
             done = page.get_by_text(FINISHED)
             expect(done).to_be_visible(timeout=240_000)
-            got.append(int(FINISHED.search(done.inner_text()).group(1).replace(",", "")))
+            lines.append(done.inner_text())
+            got.append(int(FINISHED.search(lines[-1]).group(1).replace(",", "")))
             assert not page.locator("[data-testid=stException]").count()
         assert got == expected, f"each session must end with its own vocabulary: {got} vs {expected}"
         saw = [page.evaluate("() => [window.__sawQueued, window.__sawTraining]") for page in pages]
         assert sum(q for q, _ in saw) >= SESSIONS - TrainingJob.max_concurrent, f"queued pages must say so: {saw}"
-        assert all(t for _, t in saw), f"every page showed its training progress: {saw}"
+        assert all(t for _, t in saw), f"every page showed its training progress: {saw}; {lines}"
         for page in pages:
             page.context.close()
         idle_after = wait_idle(watch, 30)
