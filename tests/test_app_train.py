@@ -27,7 +27,7 @@ def test_train_to_completion(app):
     assert run.status is JobStatus.DONE and run.vectors is not None and len(run.vectors) > 300
     assert any("**run 1** finished" in s.value and "Explore" in s.value for s in app.success)
     assert charts(app) == 2  # the loss curve and the live map
-    assert sorted(run.live.maps) == [0, 1] and list(run.live.figures) == [1]  # every epoch mapped; the last shown
+    assert max(run.live.maps) == 1 and list(run.live.figures) == [1]  # the last epoch mapped and shown
     assert run.config.snapshot_top == 100 and run.result.epochs_completed == 2
     assert run_statuses(app) == ["finished"]
     assert app.session_state["explore_run"] == "run 1" == app.session_state["export_run"]
@@ -117,3 +117,29 @@ def test_start_pressed_before_a_changed_setting_was_drawn_starts_nothing(app):
     assert any("press **Start training** again" in t.value for t in app.toast)
     run = train(app)  # pressed again: the sidebar's settings now
     assert run.vectors.dim == 24 and run.status is JobStatus.DONE
+
+
+def test_live_map_projects_the_newest_snapshot_aligned_to_the_shown_one():
+    """Each poll maps the newest epoch only (epochs that ended between two polls would never be on screen),
+    aligned to the map shown before it; a poll with nothing new maps nothing."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from trainer import preset
+    from ui import state
+    from ui.train_tab import live_map_figure
+
+    rng = np.random.default_rng(0)
+    words = [f"w{i}" for i in range(40)]
+    snaps = {e: rng.normal(size=(40, 8)).astype(np.float32) for e in range(4)}
+    run = state.Run(name="r", data_label="t", config=preset("quick demo", epochs=4),
+                    live=state.LiveMap(words, np.arange(40, 0, -1)))
+    view = lambda *epochs: SimpleNamespace(snapshots=tuple((e, snaps[e]) for e in epochs))  # noqa: E731
+    first = live_map_figure(run, view(0))
+    assert sorted(run.live.maps) == [0] and run.live.mapper.step == 1
+    later = live_map_figure(run, view(0, 1, 2))  # two epochs ended between polls
+    assert sorted(run.live.maps) == [0, 2] and run.live.mapper.step == 2
+    assert run.live.maps[2].info["aligned"] and list(run.live.figures) == [2] and later is not first
+    assert live_map_figure(run, view(1, 2)) is later and run.live.mapper.step == 2  # nothing new: no work
+    assert "after epoch 3 of 4" in later.layout.title.text

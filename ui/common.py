@@ -146,10 +146,6 @@ def empty_state(message: str) -> None:
     st.info(message, icon=":material/info:")
 
 
-def tidy_map(fig):
-    """Legend under the plot, so it never covers the colour bar."""
-    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.12, "x": 0})
-    return fig
 
 
 _WARM = threading.Event()  # set when the warm-up has finished (or was never started)

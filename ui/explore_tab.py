@@ -25,7 +25,7 @@ from explorer.neighbours import all_but_the_top, mean_pair_cosine
 from explorer.view_state import ViewState
 
 from . import explore_features, state
-from .common import empty_state, md, sentence, tidy_map, wait_for_warm_up
+from .common import empty_state, md, sentence, wait_for_warm_up
 from .widgets import pick_run, show_neighbours, word_error
 
 logger = logging.getLogger(__name__)
@@ -315,9 +315,9 @@ def render(model: state.SessionModel) -> None:
         return
     model.explore = state.ExploreView(run_name=run.name, map_result=m, clusters=clusters, query=focus, topn=topn)
     chosen = explore_features.selection_colours(model)
-    fig = tidy_map(map_figure(m, color_by="match" if chosen else s["color"], clusters=clusters, matches=chosen,
-                              query=focus, neighbours=hits or None, n_labels=int(s["n_labels"]),
-                              label_size=int(s["label_size"]), height=MAP_HEIGHT))
+    fig = map_figure(m, color_by="match" if chosen else s["color"], clusters=clusters, matches=chosen,
+                     query=focus, neighbours=hits or None, n_labels=int(s["n_labels"]),
+                     label_size=int(s["label_size"]), height=MAP_HEIGHT, legend_below=True)
     if m.dims == 2:
         st.plotly_chart(fig, key="explore_map", on_select=functools.partial(_map_clicked, model),
                         selection_mode=("points", "box", "lasso"), width="stretch")

@@ -25,7 +25,7 @@ from trainer.backend import BackendChoice
 from trainer.job import LEASE_SECONDS, JobStatus, JobView
 
 from . import runtime, state
-from .common import DataSelection, empty_state, human_seconds, md, prepare_for, sentence, tidy_map
+from .common import DataSelection, empty_state, human_seconds, md, prepare_for, sentence
 from .probes_panel import pick_probes, render_probes
 from .sidebar import build_config, config_summary
 
@@ -322,8 +322,9 @@ def _badge(model: state.SessionModel) -> None:
 def live_map_figure(run: state.Run, v: JobView):
     """The live map of the newest epoch, or a sentence saying why there is none.
 
-    Every snapshot not yet seen is projected in epoch order (so each epoch's map is aligned to the one
-    before it), even when several epochs ended between two polls."""
+    Only the newest snapshot is projected, aligned to the map shown before it: when several epochs ended
+    between two polls (sub-second epochs), the ones in between would never be on screen, and projecting
+    and aligning each of them took the poll's biggest share of the server's CPU away from training."""
     live = run.live
     if live is None:
         return "Live map off: set 'Live-map words' in the sidebar's Advanced section."
@@ -331,15 +332,15 @@ def live_map_figure(run: state.Run, v: JobView):
         return "The live map of the most frequent words appears after the first epoch."
     if live.mapper is None:
         live.mapper = StableMapper("pca", dims=2, seed=0)
-    for epoch, matrix in v.snapshots:
-        if epoch not in live.maps and (not live.maps or epoch > max(live.maps)):
-            n = matrix.shape[0]
-            live.keep(epoch, live.mapper.update(live.words[:n], matrix, counts=live.counts[:n]))
+    epoch, matrix = max(v.snapshots, key=lambda s: s[0])
+    if not live.maps or epoch > max(live.maps):
+        n = matrix.shape[0]
+        live.keep(epoch, live.mapper.update(live.words[:n], matrix, counts=live.counts[:n]))
     epoch = max(live.maps)
     if epoch not in live.figures:
-        live.figures = {epoch: tidy_map(map_figure(
-            live.maps[epoch], n_labels=LIVE_MAP_LABELS, height=CHART_HEIGHT,
-            title=f"Live map after epoch {epoch + 1} of {run.config.epochs}"))}  # only the shown one is kept
+        live.figures = {epoch: map_figure(
+            live.maps[epoch], n_labels=LIVE_MAP_LABELS, height=CHART_HEIGHT, legend_below=True,
+            title=f"Live map after epoch {epoch + 1} of {run.config.epochs}")}  # only the shown one is kept
     return live.figures[epoch]
 
 
