@@ -121,25 +121,37 @@ def test_start_pressed_before_a_changed_setting_was_drawn_starts_nothing(app):
 
 def test_live_map_projects_the_newest_snapshot_aligned_to_the_shown_one():
     """Each poll maps the newest epoch only (epochs that ended between two polls would never be on screen),
-    aligned to the map shown before it; a poll with nothing new maps nothing."""
+    aligned to the map shown before it; a poll with nothing new maps nothing; a new map waits until
+    LIVE_MAP_MIN_SECONDS after the last one, except the run's final map."""
     from types import SimpleNamespace
 
     import numpy as np
 
     from trainer import preset
     from ui import state
-    from ui.train_tab import live_map_figure
+    from ui.train_tab import LIVE_MAP_MIN_SECONDS, live_map_figure
 
     rng = np.random.default_rng(0)
     words = [f"w{i}" for i in range(40)]
-    snaps = {e: rng.normal(size=(40, 8)).astype(np.float32) for e in range(4)}
-    run = state.Run(name="r", data_label="t", config=preset("quick demo", epochs=4),
+    snaps = {e: rng.normal(size=(40, 8)).astype(np.float32) for e in range(5)}
+    run = state.Run(name="r", data_label="t", config=preset("quick demo", epochs=5),
                     live=state.LiveMap(words, np.arange(40, 0, -1)))
-    view = lambda *epochs: SimpleNamespace(snapshots=tuple((e, snaps[e]) for e in epochs))  # noqa: E731
+
+    def view(*epochs, finished=False):
+        return SimpleNamespace(snapshots=tuple((e, snaps[e]) for e in epochs), finished=finished)
+
+    def age(seconds):  # as if the last map had been made `seconds` ago
+        run.live.mapped_at = time.monotonic() - seconds
+
     first = live_map_figure(run, view(0))
     assert sorted(run.live.maps) == [0] and run.live.mapper.step == 1
+    age(LIVE_MAP_MIN_SECONDS)
     later = live_map_figure(run, view(0, 1, 2))  # two epochs ended between polls
     assert sorted(run.live.maps) == [0, 2] and run.live.mapper.step == 2
     assert run.live.maps[2].info["aligned"] and list(run.live.figures) == [2] and later is not first
     assert live_map_figure(run, view(1, 2)) is later and run.live.mapper.step == 2  # nothing new: no work
-    assert "after epoch 3 of 4" in later.layout.title.text
+    assert "after epoch 3 of 5" in later.layout.title.text
+    age(LIVE_MAP_MIN_SECONDS / 3)
+    assert live_map_figure(run, view(2, 3)) is later and run.live.mapper.step == 2  # too soon after the last
+    final = live_map_figure(run, view(3, 4, finished=True))  # the run's last map is never held back
+    assert "after epoch 5 of 5" in final.layout.title.text and run.live.mapper.step == 3

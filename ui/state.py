@@ -50,6 +50,7 @@ class LiveMap:
     mapper: Any = None  # explorer.StableMapper, made at the first snapshot
     maps: dict[int, Any] = field(default_factory=dict)  # epoch -> MapResult, at most MAX_LIVE_MAPS (newest)
     figures: dict[int, Any] = field(default_factory=dict)  # epoch -> plotly figure (built once)
+    mapped_at: float = 0.0  # time.monotonic() of the last projection (ui.train_tab.LIVE_MAP_MIN_SECONDS)
 
     def keep(self, epoch: int, result: Any) -> None:
         self.maps[epoch] = result

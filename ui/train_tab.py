@@ -38,6 +38,10 @@ FIRST_POINT_WAIT_S = 0.75  # Start waits this long at most for the first loss po
 MAX_CURVE_POINTS = 600  # the browser redraws the curve every poll: keep it light
 CHART_HEIGHT = 320  # with the intro hidden while training, the charts end above the fold at 1440x900
 LIVE_MAP_LABELS = 30  # most frequent words written on the live map
+# A new live map at most this often: epochs of this length or longer each get their map as they end; with
+# sub-second epochs (the quick demo) a map every other poll, not every poll (its projection and figure were
+# the largest part of a poll's CPU, taken from the training on the same cores). The last epoch's is always drawn.
+LIVE_MAP_MIN_SECONDS = 1.5
 
 
 def compact(n: int) -> str:
@@ -324,7 +328,8 @@ def live_map_figure(run: state.Run, v: JobView):
 
     Only the newest snapshot is projected, aligned to the map shown before it: when several epochs ended
     between two polls (sub-second epochs), the ones in between would never be on screen, and projecting
-    and aligning each of them took the poll's biggest share of the server's CPU away from training."""
+    and aligning each of them took the poll's biggest share of the server's CPU away from training. For the
+    same reason a new map is made at most every LIVE_MAP_MIN_SECONDS, except for the run's final one."""
     live = run.live
     if live is None:
         return "Live map off: set 'Live-map words' in the sidebar's Advanced section."
@@ -333,9 +338,11 @@ def live_map_figure(run: state.Run, v: JobView):
     if live.mapper is None:
         live.mapper = StableMapper("pca", dims=2, seed=0)
     epoch, matrix = max(v.snapshots, key=lambda s: s[0])
-    if not live.maps or epoch > max(live.maps):
+    now = time.monotonic()
+    if not live.maps or (epoch > max(live.maps) and (v.finished or now - live.mapped_at >= LIVE_MAP_MIN_SECONDS)):
         n = matrix.shape[0]
         live.keep(epoch, live.mapper.update(live.words[:n], matrix, counts=live.counts[:n]))
+        live.mapped_at = now
     epoch = max(live.maps)
     if epoch not in live.figures:
         live.figures = {epoch: map_figure(
