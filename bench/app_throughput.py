@@ -41,7 +41,9 @@ from .common import ROOT, SAMPLE, Section, spread, write_result
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-CONFIGS = {"quick demo": 10, "tutorial": 2}  # preset -> epochs (CLI runs of roughly 3-10 s on 2 busy cores)
+# preset -> epochs: CLI runs of roughly 3-10 s on the 2-core machine. The quick demo at 10 epochs trained
+# for ~1.6 s on the quiet machine: one or two polls, and paired runs scattered by +-30 %; 25 epochs take ~4 s.
+CONFIGS = {"quick demo": 25, "tutorial": 2}
 _WPS = re.compile(r"([\d,]+) words/s")
 
 
