@@ -3,9 +3,12 @@
     python -m bench.tf_sweep --backend tf --batch 8192 --seeds 1 2 3 --set ADAGRAD_SCALE=3 --out /tmp/a.jsonl
     python -m bench.tf_sweep --backend gensim --seeds 1 2 3 4 5 --out /tmp/g.jsonl
     python -m bench.tf_sweep --summary /tmp/*.jsonl          # mean of seeds per (label)
+    python -m bench.tf_sweep --backend native --cfg threads=1 --set loop.LR_CLOCK="'words'" --label words --out /tmp/w.jsonl
+    python -m bench.tf_sweep --summary /tmp/w.jsonl /tmp/s.jsonl --paired sentences words   # seed-paired differences
 
 A research tool for issue 9 (items 3 and 4), not the benchmark: `--set NAME=VALUE` overrides a
-module constant of trainer.model (e.g. ADAGRAD_SCALE, ADAGRAD_INIT, LR_DECAY) before training, so
+module constant of trainer.model (e.g. ADAGRAD_SCALE, LR_DECAY; `--set loop.LR_CLOCK=...` one of
+trainer.loop) before training, so
 candidate updates can be compared on the same tokens and seeds as bench/backends.py uses (its
 corpus, preset and gensim arguments). Quality: gensim's evaluators (bench.common.quality).
 """
@@ -22,15 +25,18 @@ from .common import QUALITY_KEYS, keyed_vectors, quality
 
 
 def _apply_overrides(pairs: list[str]) -> dict:
-    import trainer.model as model
+    """NAME=VALUE sets a constant of trainer.model; MODULE.NAME=VALUE one of trainer.MODULE (e.g. loop.LR_CLOCK)."""
+    import importlib
     done = {}
     for item in pairs:
-        name, _, raw = item.partition("=")
-        if not hasattr(model, name):
-            raise SystemExit(f"trainer.model has no constant {name!r}")
+        target, _, raw = item.partition("=")
+        mod_name, _, name = target.rpartition(".")
+        module = importlib.import_module(f"trainer.{mod_name or 'model'}")
+        if not hasattr(module, name):
+            raise SystemExit(f"{module.__name__} has no constant {name!r}")
         value = ast.literal_eval(raw)
-        setattr(model, name, value)
-        done[name] = value
+        setattr(module, name, value)
+        done[target] = value
     return done
 
 
@@ -78,6 +84,23 @@ def summary(paths: list[Path]) -> None:
               + "  seeds=" + ",".join(str(r["seed"]) for r in recs))
 
 
+def paired(paths: list[Path], a: str, b: str) -> None:
+    """Mean and standard error over seeds of (label a - label b), seed by seed: the same seed gives both runs
+    the same corpus order and initial vectors, so a small change of method shows through the seed noise."""
+    import numpy as np
+    runs: dict[str, dict[int, dict]] = {}
+    for p in paths:
+        for line in p.read_text(encoding="utf-8").splitlines():
+            rec = json.loads(line)
+            runs.setdefault(rec["label"], {})[rec["seed"]] = rec
+    seeds = sorted(set(runs[a]) & set(runs[b]))
+    print(f"{a} - {b}, {len(seeds)} seeds paired:")
+    for k in QUALITY_KEYS:
+        d = np.array([runs[a][s][k] - runs[b][s][k] for s in seeds])
+        se = d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
+        print(f"  {k:8s} {d.mean():+.4f} (SE {se:.4f})")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.tf_sweep", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -91,9 +114,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--label", default=None)
     ap.add_argument("--out", type=Path)
     ap.add_argument("--summary", nargs="+", type=Path)
+    ap.add_argument("--paired", nargs=2, metavar=("LABEL_A", "LABEL_B"), help="with --summary: A - B per seed")
     a = ap.parse_args(argv)
     if a.summary:
         summary(a.summary)
+        if a.paired:
+            paired(a.summary, *a.paired)
         return 0
     size = a.batch if a.backend == "tf" else f"workers={a.workers}" if a.backend == "gensim" else ""
     label = a.label or f"{a.backend} {size} {' '.join(a.overrides + a.cfg)}"

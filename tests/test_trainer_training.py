@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from tests.synthetic import group_precision_at_k, planted_groups
-from trainer import CancelToken, TextSource, TrainConfig, native, prepare, train
+from trainer import CancelToken, TextSource, TrainConfig, learning_rate, native, prepare, train
 
 TEXT, GROUPS = planted_groups()
 BASE = TrainConfig(dim=24, window=3, negative=5, epochs=4, min_count=1, sample=0, lr=0.025, seed=3)
@@ -19,6 +19,30 @@ def test_native_kernel_is_built_here():
     # make test builds it; if this fails the trainer silently runs ~3x slower.
     assert HAVE_NATIVE, native.last_error()
 
+
+
+def test_learning_rate_decays_by_sentences_as_gensim_does():
+    """The SGD learning rate follows the share of sentences trained (gensim's clock), not of words: a first
+    line holding half the words is one sentence of 201, so after it the rate has barely moved."""
+    rng = np.random.default_rng(0)
+    long_line = " ".join(f"w{i}" for i in rng.integers(0, 50, size=4000))
+    short = "\n".join(" ".join(f"w{i}" for i in rng.integers(0, 50, size=20)) for _ in range(200))
+    cfg = TrainConfig(dim=8, window=2, negative=2, epochs=1, min_count=1, sample=0, lr=0.025, min_lr=0.0001,
+                      backend="native" if HAVE_NATIVE else "tf", optimizer="sgd", max_sentence_len=10_000,
+                      report_every=1, batch_size=512)
+    prep = prepare(TextSource.from_text(long_line + "\n" + short + "\n"), cfg)
+    assert prep.corpus.n_sentences == 201
+    events = []
+    train(prep, cfg, on_event=events.append)
+    prog = [e for e in events if e.kind == "progress"]
+    if not HAVE_NATIVE:  # the TF path's AdaGrad keeps the rate constant: nothing to check
+        assert all(e.lr == cfg.lr for e in prog)
+        return
+    halfway = min(prog, key=lambda e: abs(e.progress - 0.5))
+    assert 0.4 < halfway.progress < 0.6
+    # By words this would be lr(0.5) = 0.0125; by sentences it is lr(1/201) = 0.0249.
+    assert halfway.lr == pytest.approx(learning_rate(cfg, 1 / 201), rel=1e-6)
+    assert prog[-1].lr == pytest.approx(learning_rate(cfg, 1.0), rel=1e-6)
 
 @pytest.mark.parametrize("changes", [
     dict(backend="native"),

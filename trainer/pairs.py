@@ -42,6 +42,8 @@ class PairBatch:
     epoch: int
     word_start: int  # in-vocabulary tokens before this chunk, counted over all epochs
     word_end: int
+    sentence_start: int = 0  # sentences before this chunk, counted over all epochs (the learning-rate clock)
+    sentence_end: int = 0
 
     def __len__(self) -> int:
         return int(self.targets.shape[0])
@@ -83,7 +85,7 @@ class PairPipeline:
     def epoch(self, epoch: int) -> Iterator[PairBatch]:
         cfg, off, ids_all = self.cfg, self.corpus.offsets, self.corpus.ids
         rng = np.random.default_rng([cfg.seed, epoch])
-        base = epoch * self.corpus.n_tokens
+        base, base_s = epoch * self.corpus.n_tokens, epoch * self.corpus.n_sentences
         for s0, s1 in self.chunks:
             t0, t1 = int(off[s0]), int(off[s1])
             ids = ids_all[t0:t1]
@@ -107,7 +109,8 @@ class PairPipeline:
             negatives = self.sampler.draw(rng, (targets.shape[0], cfg.negative))
             yield PairBatch(inputs=inputs.astype(np.int32), targets=targets.astype(np.int32),
                             negatives=negatives, row_splits=splits, epoch=epoch,
-                            word_start=base + t0, word_end=base + t1)
+                            word_start=base + t0, word_end=base + t1,
+                            sentence_start=base_s + s0, sentence_end=base_s + s1)
 
     @contextmanager
     def prefetch(self, epochs: int, depth: int = 8, start_epoch: int = 0):
