@@ -3,7 +3,7 @@
     python -m bench.tf_sweep --backend tf --batch 8192 --seeds 1 2 3 --set ADAGRAD_SCALE=3 --out /tmp/a.jsonl
     python -m bench.tf_sweep --backend gensim --seeds 1 2 3 4 5 --out /tmp/g.jsonl
     python -m bench.tf_sweep --summary /tmp/*.jsonl          # mean of seeds per (label)
-    python -m bench.tf_sweep --backend native --cfg threads=1 --set loop.LR_CLOCK="'words'" --label words --out /tmp/w.jsonl
+    python -m bench.tf_sweep --backend native --set loop.LR_CLOCK="'words'" --label words --out /tmp/w.jsonl
     python -m bench.tf_sweep --summary /tmp/w.jsonl /tmp/s.jsonl --paired sentences words   # seed-paired differences
 
 A research tool for issue 9 (items 3 and 4), not the benchmark: `--set NAME=VALUE` overrides a

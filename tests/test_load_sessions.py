@@ -178,7 +178,7 @@ def set_number_seen(page, key: str, value: int, shown: str, tries: int = 3) -> N
     from playwright.sync_api import expect
 
     settings = page.locator("[data-testid=stCaptionContainer]").filter(has_text="Settings:")
-    for attempt in range(tries):
+    for _ in range(tries):
         set_number(page, key, value)
         try:
             expect(settings.filter(has_text=shown)).to_be_visible(timeout=20_000)

@@ -67,7 +67,8 @@ def test_loss_falls_and_planted_groups_are_recovered(prepared, changes):
 
 def test_events_carry_progress_fields_and_snapshots(prepared):
     events = []
-    result = train(prepared.scan, BASE.replace(epochs=2, snapshot_top=10, report_every=2), on_event=events.append)
+    result = train(prepared.scan, BASE.replace(epochs=2, snapshot_top=10, report_every=2, batch_size=4096),
+                   on_event=events.append)  # several steps per epoch
     kinds = [e.kind for e in events]
     assert kinds[0] == "start" and kinds[-1] == "done" and kinds.count("epoch_end") == 2
     prog = [e for e in events if e.kind == "progress"]

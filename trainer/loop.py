@@ -178,6 +178,10 @@ def train(data, cfg: TrainConfig, on_event: EventCallback | None = None, cancel:
                 prep.scan.close()
 
 
+# The native kernel's calls on a small text: at least this many per epoch (each can report a loss point), each of at
+# least MIN_NATIVE_CALL pairs. Big texts use the model's batch (trainer.model.NATIVE_BATCH).
+NATIVE_CALLS_PER_EPOCH = 16
+MIN_NATIVE_CALL = 4096
 RELEASE_EVERY = 1 << 22  # tokens between dropping a mapped corpus's pages from RSS (16 MB of ids)
 
 
@@ -198,12 +202,15 @@ def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, can
     # Fixed-shape (padded) TF steps waste the padding of each chunk's last batch: give them
     # several batches per chunk. The native kernel takes any length, one chunk per call.
     per_chunk = model.batch_size * (1 if model.name == "native" else 4)
+    if model.name == "native" and not cfg.batch_size:  # a small text still gets several calls (loss points) per epoch
+        per_chunk = min(per_chunk, max(MIN_NATIVE_CALL, prep.examples_per_epoch(cfg) // NATIVE_CALLS_PER_EPOCH))
     pipe = PairPipeline(corpus, vocab.counts, cfg, chunk_tokens=max(64, int(per_chunk / per_token)))
     corpus.release_pages()  # the chunk search read all sentence offsets
     total_words = cfg.epochs * corpus.n_tokens
     raw_per_word = prep.scan.stats.tokens / corpus.n_tokens  # report throughput in raw corpus words
     summary = prep.summary(cfg)
-    report_every = report_interval(cfg, prep.examples_per_epoch(cfg) * cfg.epochs / model.batch_size)
+    steps_per_epoch = prep.examples_per_epoch(cfg) / (per_chunk if model.name == "native" else model.batch_size)
+    report_every = report_interval(cfg, steps_per_epoch * cfg.epochs)
     first_report = first_report_step(cfg, report_every)
     probe_rows, probe_missing = resolve_probes(vocab, cfg)
     emit(TrainEvent("start", info={**summary, "backend": model.name, "probe_missing": probe_missing},

@@ -35,6 +35,11 @@ ADAGRAD_EPS = 1e-6  # keeps the first step of a row finite; rows whose gradient 
 # 0.386 / 0.127): batch 8,192 went from 2.57% / 0.511 / 0.176 with the decay (seeds 1-3) to 4.33% /
 # 0.588 / 0.227 without (seeds 1-5); batch 65,536 without: 4.66% / 0.568 / 0.219 (seeds 1-5).
 LR_DECAY = False
+# Native kernel: pairs per call. The kernel's threads each start on their own region of the chunk, so the
+# chunk must be big enough for the regions to lie far apart (gensim's workers take 10,000-word jobs): 131,072
+# pairs are ~22,000 words at window 5. Bigger calls also mean fewer trips through Python per second (less
+# time waiting for the GIL when a server thread holds it).
+NATIVE_BATCH = 131072
 
 
 def _tf():
@@ -73,7 +78,7 @@ class NativeModel(_BaseModel):
         super().__init__(vocab_size, cfg)
         self.ops = ops
         self.threads = 1 if cfg.deterministic else (cfg.threads or os.cpu_count() or 1)
-        self.batch_size = cfg.batch_size or 16384  # per-example updates: size only sets call overhead
+        self.batch_size = cfg.batch_size or NATIVE_BATCH
 
     def step(self, batch: PairBatch, lr0: float, lr1: float) -> tuple[float, int]:
         out = self.ops.word2vec_neg_train(

@@ -157,16 +157,34 @@ class Word2vecNegTrainOp : public OpKernel {
     const int threads = static_cast<int>(std::max<int64_t>(
         1, std::min<int64_t>(num_threads_, n / 1024)));
     std::vector<double> loss(threads, 0.0);
-    // Threads take blocks of examples from a shared counter, so a thread the OS
-    // pauses (2 cores, a data-preparation thread beside us) never leaves the
-    // others waiting at the join. Blocks run in corpus order within a thread.
+    // The chunk is cut into one region per thread and thread t starts on region
+    // t, so the threads train parts of the corpus far apart (as gensim's workers
+    // train different 10,000-word jobs): at once they touch different rows, and
+    // the model sees two interleaved streams instead of one. Within a region,
+    // blocks are taken from the region's counter in corpus order; a thread that
+    // finishes its region helps with the others', so a thread the OS pauses (2
+    // cores, a data-preparation thread beside us) never leaves the rest waiting.
     constexpr int64_t kBlock = 256;
-    std::atomic<int64_t> next{0};
+    const int64_t region = (n + threads - 1) / threads;
+    std::vector<std::atomic<int64_t>> next(threads);
+    for (int r = 0; r < threads; ++r) next[r] = r * region;
+    auto take = [&](int t, int64_t* lo, int64_t* hi) {
+      for (int k = 0; k < threads; ++k) {
+        const int r = (t + k) % threads;
+        const int64_t end = std::min(n, (r + 1) * region);
+        const int64_t got = next[r].fetch_add(kBlock);
+        if (got < end) {
+          *lo = got;
+          *hi = std::min(end, got + kBlock);
+          return true;
+        }
+      }
+      return false;
+    };
     auto work = [&](int t) {
       std::vector<float> grad(d), h(d);
       double acc = 0.0;
-      for (int64_t lo; (lo = next.fetch_add(kBlock)) < n;) {
-       const int64_t hi = std::min(n, lo + kBlock);
+      for (int64_t lo, hi; take(t, &lo, &hi);) {
        for (int64_t i = lo; i < hi; ++i) {
         const float lr = lr0 + (lr1 - lr0) * (n > 1 ? float(i) / float(n - 1) : 0.f);
         std::fill(grad.begin(), grad.end(), 0.f);
