@@ -33,6 +33,8 @@ from .projection import MapResult
 CLUSTER_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
                    "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd")
 COLOR_BY = ("frequency", "cluster", "match", "none")
+# 2D maps of up to this many words are drawn as SVG, larger ones with WebGL (see scatter_class).
+SVG_MAX_POINTS = 1000
 
 
 def escape_label(text: object) -> str:
@@ -110,9 +112,17 @@ def _hover(m: MapResult, clusters: np.ndarray | None, outside: np.ndarray) -> li
     return out
 
 
+def scatter_class(dims: int, n: int) -> type:
+    """The plotly trace for a map of n words: SVG up to SVG_MAX_POINTS in 2D (a browser without a GPU renders
+    WebGL in software, and a few hundred SVG points cost it far less), WebGL beyond, Scatter3d in 3D."""
+    if dims != 2:
+        return go.Scatter3d
+    return go.Scatter if n <= SVG_MAX_POINTS else go.Scattergl
+
+
 def _points(dims: int, idx: np.ndarray, coords: np.ndarray, hover: list[str], words: Sequence[str], name: str,
-            marker: dict[str, Any], **kw: Any) -> go.Scattergl | go.Scatter3d:
-    cls = go.Scattergl if dims == 2 else go.Scatter3d
+            marker: dict[str, Any], **kw: Any) -> go.Scatter | go.Scattergl | go.Scatter3d:
+    cls = scatter_class(dims, len(words))
     xyz = {"xyz"[d]: coords[idx, d] for d in range(dims)}
     return cls(**xyz, mode="markers", name=name, marker=marker, hovertext=[hover[i] for i in idx],
                hovertemplate="%{hovertext}<extra></extra>", customdata=[words[i] for i in idx], **kw)
@@ -131,7 +141,8 @@ def map_figure(m: MapResult, *, color_by: str = "frequency", clusters: Sequence[
                neighbours: Sequence[str | tuple[str, float]] | None = None, n_labels: int = 25,
                label_size: int = 12, title: str | None = None, height: int = 650, width: int | None = None,
                point_size: float | None = None, clip_outliers: bool = True, legend_below: bool = False) -> go.Figure:
-    """Scatter of every word in `m` (go.Scattergl in 2D, go.Scatter3d in 3D) with hover (word, rank, count, cluster).
+    """Scatter of every word in `m` (2D: SVG up to SVG_MAX_POINTS words, WebGL beyond; 3D: go.Scatter3d) with hover
+    (word, rank, count, cluster).
 
     color_by: "frequency" (colour bar in counts, log scale), "cluster" (needs `clusters`, aligned with m.words;
     the legend names each cluster by its most frequent words), "match" (words in `matches` highlighted) or
@@ -237,7 +248,7 @@ def _add_labels(traces: list, m: MapResult, coords: np.ndarray, limits: list[tup
                             width_px=max((width or 1000) - 180, 200), height_px=max(height - 170, 150),
                             font_px=label_size)
         if keep:
-            traces.append(go.Scattergl(x=coords[keep, 0], y=coords[keep, 1], mode="text", name="labels",
+            traces.append(scatter_class(2, n)(x=coords[keep, 0], y=coords[keep, 1], mode="text", name="labels",
                                        text=[escape_label(m.words[i]) for i in keep], textposition="top center",
                                        textfont={"size": label_size}, hoverinfo="skip", showlegend=False))
         return keep, []
@@ -257,7 +268,7 @@ def _highlight(traces: list, m: MapResult, coords: np.ndarray, hover: list[str],
     missing = [w for w in [query, *names] if m.index_of(w) is None]
     q = m.index_of(query)
     found = np.array([i for w in names if (i := m.index_of(w)) is not None], dtype=np.int64)
-    cls = go.Scattergl if dims == 2 else go.Scatter3d
+    cls = scatter_class(dims, m.n)
     if q is not None and len(found):
         line: dict[str, list[float | None]] = {"xyz"[d]: [] for d in range(dims)}
         for i in found:

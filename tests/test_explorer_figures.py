@@ -71,7 +71,7 @@ def test_escape_label():
 
 def test_2d_map_holds_every_word_with_escaped_hover_and_title(m2):
     fig = map_figure(m2, n_labels=10, title="<b>run</b>")
-    assert {type(t) for t in fig.data} == {go.Scattergl}
+    assert {type(t) for t in fig.data} == {go.Scatter}  # a small map is SVG: cheap in a browser without a GPU
     assert marker_points(fig) == m2.n == 50
     points = fig.data[0]
     assert points.marker.colorbar.title.text == "count (log scale)" and len(points.marker.color) == 50
@@ -268,3 +268,13 @@ def test_neighbours_csv():
     assert rows == [["rank", "word", "score", "metric", "query"], ["1", "a,b", "0.5", "cosine", "king woman"],
                     ["2", 'q"uote', "0.25", "cosine", "king woman"]]
     assert text.encode("utf-8").startswith(b"rank,word")
+
+
+def test_maps_switch_to_webgl_above_svg_max_points():
+    from explorer.figures import SVG_MAX_POINTS
+    rng = np.random.default_rng(0)
+    for n, cls in ((SVG_MAX_POINTS, go.Scatter), (SVG_MAX_POINTS + 1, go.Scattergl)):
+        m = MapResult(words=tuple(f"w{i}" for i in range(n)), coords=rng.normal(size=(n, 2)).astype(np.float32),
+                      method="pca", params={}, total_words=n, counts=np.arange(n, 0, -1))
+        fig = map_figure(m, n_labels=5, query="w0", neighbours=["w1", "w2"])
+        assert {type(t) for t in fig.data} == {cls}, n
