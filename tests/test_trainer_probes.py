@@ -4,7 +4,7 @@ import pytest
 
 from explorer.probe_view import ProbeHistory, default_probe_words
 from tests.synthetic import planted_groups
-from trainer import TextSource, TrainConfig, native, prepare, train
+from trainer import TextSource, TrainConfig, loop, native, prepare, train
 from trainer.config import ConfigError
 from trainer.probes import probe_neighbours
 
@@ -17,8 +17,23 @@ BASE = TrainConfig(dim=24, window=3, negative=5, epochs=3, min_count=1, sample=0
 def run_events():
     cfg = BASE.replace(probe_words=("G0W1", "g5w2", "nosuchword"))  # case-folded like the corpus
     events = []
-    result = train(prepare(TextSource.from_text(TEXT), cfg), cfg, on_event=events.append)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(loop, "PROBE_MIN_SECONDS", 0.0)  # every epoch end reports (the throttle has its own test)
+        result = train(prepare(TextSource.from_text(TEXT), cfg), cfg, on_event=events.append)
     return cfg, events, result
+
+
+def test_probes_are_computed_at_most_every_half_second_and_always_at_the_end():
+    cfg = BASE.replace(probe_words=("g5w2",), epochs=12)
+    events = []
+    train(prepare(TextSource.from_text(TEXT), cfg), cfg, on_event=events.append)
+    ends = [e for e in events if e.kind == "epoch_end"]
+    reported = [e for e in ends if e.probes]
+    assert ends[0].probes and ends[-1].probes  # the first and the last epoch always
+    gaps = [b.elapsed_s - a.elapsed_s for a, b in zip(reported[:-2], reported[1:-1])]
+    assert all(g >= loop.PROBE_MIN_SECONDS * 0.99 for g in gaps), gaps
+    if ends[-1].elapsed_s < loop.PROBE_MIN_SECONDS:  # epochs of a few ms: only the first and the last
+        assert len(reported) == 2
 
 
 def test_epoch_end_events_carry_five_neighbours_per_probe(run_events):

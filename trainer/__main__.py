@@ -43,7 +43,7 @@ FLAGS = [
     ("--batch-size", "batch_size", int, "training examples per step; 0 picks a good size for the backend"),
     ("--seed", "seed", int, "random seed for initialisation, windows, subsampling and negatives"),
     ("--ns-exponent", "ns_exponent", float, "negatives follow count**this (0.75 in word2vec)"),
-    ("--threads", "threads", int, "CPU threads for the native kernel; 0 uses all cores"),
+    ("--threads", "threads", int, "CPU threads for the native kernel; 0 uses every core but one (the pair producer's)"),
     ("--optimizer", "optimizer", str, "sgd (word2vec) or adam (like the TensorFlow tutorial)"),
     ("--backend", "backend", str, "auto, native (compiled CPU kernel) or tf (TensorFlow ops, GPU capable)"),
     ("--max-sentence-len", "max_sentence_len", int, "longer lines are split into pieces of this many words"),

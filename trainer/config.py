@@ -55,13 +55,14 @@ class TrainConfig:
     # --- run control ---
     seed: int = 1  # seeds initialisation, windows, subsampling and negatives
     deterministic: bool = False  # True: identical vectors for identical corpus+config+seed on CPU (single thread)
-    threads: int = 0  # worker threads for the native kernel; 0 = all cores
+    threads: int = 0  # worker threads for the native kernel; 0 = every core but one (the pair producer's)
     backend: str = "auto"  # "auto" (GPU if visible, else native kernel, else TensorFlow ops), "native", "tf"
     report_every: int = 10  # emit a progress event every this many steps
     snapshot_top: int = 0  # >0: copy the vectors of this many most frequent words at each epoch end (live map)
     keep_output_vectors: bool = False  # also return the output (context) embedding matrix
-    # Up to 5 words whose top-5 neighbours are reported at each epoch end (TrainEvent.probes), so a UI can show
-    # them changing while training runs; costs one matrix-vector product per probe per epoch (trainer/probes.py).
+    # Up to 5 words whose top-5 neighbours are reported at epoch ends (TrainEvent.probes), so a UI can show them
+    # changing while training runs: at most every 0.5 s (sub-second epochs skip some) and always at the last
+    # epoch; costs one matrix-vector product per probe each time (trainer/probes.py).
     probe_words: tuple[str, ...] = ()
 
     def validate(self) -> TrainConfig:
@@ -97,7 +98,7 @@ class TrainConfig:
         need(self.batch_size == 0 or 16 <= self.batch_size <= 4_194_304,
              "batch_size", "use 0 (automatic) or an integer from 16 to 4194304")
         need(self.max_sentence_len >= 2, "max_sentence_len", "use an integer of at least 2")
-        need(0 <= self.threads <= 256, "threads", "use 0 (all cores) or 1..256")
+        need(0 <= self.threads <= 256, "threads", "use 0 (all cores but one) or 1..256")
         need(self.backend in ("auto", "native", "tf"), "backend", "choose 'auto', 'native' or 'tf'")
         need(self.report_every >= 1, "report_every", "use an integer of at least 1")
         need(self.snapshot_top >= 0, "snapshot_top", "use 0 (off) or a positive integer")

@@ -182,6 +182,10 @@ def train(data, cfg: TrainConfig, on_event: EventCallback | None = None, cancel:
 # least MIN_NATIVE_CALL pairs. Big texts use the model's batch (trainer.model.NATIVE_BATCH).
 NATIVE_CALLS_PER_EPOCH = 16
 MIN_NATIVE_CALL = 4096
+# Probe neighbours (a copy of the whole input matrix, its row norms, one product per probe) at most this often:
+# with sub-second epochs (the quick demo) every epoch's would cost a few % of training and the app shows only
+# the newest anyway. The last epoch always reports them.
+PROBE_MIN_SECONDS = 0.5
 RELEASE_EVERY = 1 << 22  # tokens between dropping a mapped corpus's pages from RSS (16 MB of ids)
 
 
@@ -221,6 +225,7 @@ def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, can
     step, done_words, partial, released, lr_used = 0, 0, False, 0, learning_rate(cfg, 0.0)
     win_loss, win_n, ep_loss, ep_n = 0.0, 0, 0.0, 0
     t0 = time.perf_counter()
+    probed_at = -float("inf")
 
     def event(kind: str, epoch: int, **kw) -> TrainEvent:
         elapsed = time.perf_counter() - t0
@@ -255,7 +260,11 @@ def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, can
             if b.word_end == (b.epoch + 1) * corpus.n_tokens:  # last chunk of this epoch
                 epoch_losses.append(ep_loss / max(ep_n, 1))
                 snap = model.input_vectors(cfg.snapshot_top) if cfg.snapshot_top else None
-                probes = probe_neighbours(model.input_vectors(), probe_rows, vocab.words) if probe_rows else None
+                probes = None
+                last_epoch = b.epoch + 1 == cfg.epochs
+                if probe_rows and (last_epoch or time.perf_counter() - probed_at >= PROBE_MIN_SECONDS):
+                    probes = probe_neighbours(model.input_vectors(), probe_rows, vocab.words)
+                    probed_at = time.perf_counter()
                 emit(event("epoch_end", b.epoch, loss=epoch_losses[-1], snapshot=snap, probes=probes))
                 ep_loss, ep_n = 0.0, 0
     if cancel is not None and cancel.cancelled and done_words < total_words:

@@ -53,6 +53,10 @@ class RuntimeFix:
     modules_at_freeze: int = 0  # len(sys.modules) at the last freeze
 
 
+# How long a Python thread may keep the GIL while another waits (Python's default: 5 ms). A script run holds it
+# for tens of ms at a time; the training thread and the pair producer need it only for moments between NumPy
+# and kernel calls, and each wait stalls the kernel. A shorter interval hands it over sooner.
+SWITCH_INTERVAL_S = 0.001
 FREEZE_AFTER_MODULES = 300  # re-freeze once this many modules were imported since the last freeze
 MAX_FREEZES = 4
 STATE = RuntimeFix()
@@ -108,6 +112,7 @@ def install(freeze: bool = True) -> RuntimeFix:
             STATE.problem = _replace_cleanup()
             STATE.cleanup_replaced = STATE.problem is None
             STATE.post_script_gc_off = _post_script_gc_off()
+            sys.setswitchinterval(SWITCH_INTERVAL_S)
             STATE.installed = True
         # TensorFlow and UMAP are imported later, by the warm-up thread or the first training: freeze again
         # once a big import has landed, a few times per process at most.

@@ -164,7 +164,8 @@ def render_sidebar() -> tuple[TrainConfig | None, str | None]:
                      format_func=lambda b: {"auto": "Automatic", "native": "Fast kernel (CPU)",
                                             "tf": "TensorFlow ops"}[b],
                      help="Automatic uses a GPU if there is one, else the fast CPU kernel.")
-        st.number_input("Threads", 0, 64, key="cfg_threads", help="CPU threads for training; 0 uses all cores.")
+        st.number_input("Threads", 0, 64, key="cfg_threads",
+                        help="CPU threads for training; 0 uses every core but one (that one prepares the word pairs).")
         st.number_input("Negative-sampling exponent", -2.0, 2.0, step=0.05, format="%.2f", key="cfg_ns_exponent",
                         help="How often common words are drawn as negatives: 0.75 as in word2vec; 0 = uniform.")
     return build_config(dict(st.session_state))
