@@ -132,14 +132,20 @@ def backends_table(results: dict[str, dict]) -> str:
 
 
 def machine_line(results: dict[str, dict]) -> str:
-    m = next((r["machine"] for r in results.values() if "machine" in r), None)
-    if not m:
+    """Where and when each section was measured: sections re-run later keep the others' older results, which
+    may come from another machine (each section file carries its own)."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for name, r in results.items():
+        if "machine" in r:
+            groups.setdefault((r["machine"]["date"][:10], r["machine"]["cpu_model"]), []).append(TITLES[name])
+    if not groups:
         return ""
+    m = next(r["machine"] for r in results.values() if "machine" in r)
     v = m.get("versions", {})
-    dates = sorted({r["machine"]["date"][:10] for r in results.values() if "machine" in r})
-    return (f"Measured {' to '.join([dates[0], dates[-1]] if len(dates) > 1 else dates)} on {m['cpu_model']}, "
-            f"{m['usable_cores']} cores usable (load average at start {m.get('load_average_1_5_15')}), "
-            f"TensorFlow {v.get('tensorflow')}, gensim {v.get('gensim')}, Python {m['python']}.")
+    where = "; ".join(f"{date} on {cpu} ({', '.join(dict.fromkeys(t.split('. ', 1)[1] for t in titles))})"
+                      for (date, cpu), titles in sorted(groups.items(), reverse=True))
+    return (f"Measured {where}; {m['usable_cores']} cores usable, TensorFlow {v.get('tensorflow')}, "
+            f"gensim {v.get('gensim')}, Python {m['python']}.")
 
 
 def readme_table(results: dict[str, dict]) -> str:
