@@ -93,9 +93,9 @@ def test_upload_train_explore_download(server, tmp_path):
             page.locator(".st-key-train_start button").click()
             progress = page.locator("[data-testid=stProgress]").filter(has_text="epoch")
             expect(progress).to_be_visible()
-            page.wait_for_function("() => { const gd = document.querySelector("
+            page.wait_for_function("() => { " + ARR_JS + "const gd = document.querySelector("  # x may be base64
                                    "'.st-key-train_loss_chart .js-plotly-plot'); "
-                                   "return gd && gd.data && gd.data[0] && gd.data[0].x.length > 1; }")
+                                   "return gd && gd.data && gd.data[0] && arr(gd.data[0].x).length > 1; }")
             running_text = progress.inner_text()
             expect(page.locator("[data-testid=stSidebar] [data-testid=stProgress]")).to_contain_text("Training run 1")
             first = max(points(page, "train_loss_chart"))  # training progress reached by the curve
@@ -123,9 +123,9 @@ def test_upload_train_explore_download(server, tmp_path):
             box.fill("Marcius")
             box.press("Enter")
             expect(page.get_by_text("Nearest words to “marcius”")).to_be_visible()
-            page.wait_for_function("() => { const gd = document.querySelector("
+            page.wait_for_function("() => { " + ARR_JS + "const gd = document.querySelector("
                                    "'.st-key-explore_neighbours_chart .js-plotly-plot'); "
-                                   "return gd && gd.data && gd.data[0] && gd.data[0].y.length == 10; }")
+                                   "return gd && gd.data && gd.data[0] && arr(gd.data[0].y).length == 10; }")
             neighbours = points(page, "explore_neighbours_chart", axis="y")
             scores = points(page, "explore_neighbours_chart", axis="x")
             assert len(neighbours) == 10 and "marcius" not in neighbours
