@@ -215,8 +215,8 @@ def map_figure(m: MapResult, *, color_by: str = "frequency", clusters: Sequence[
         heading += f"<br><sup>not in this map: {shown}</sup>"
     axes = m.axis_titles()
     legend = {"itemsizing": "constant", "title": {"text": legend_title}}
-    if legend_below:
-        legend.update(orientation="h", yanchor="top", y=-0.12, x=0)
+    if legend_below:  # at the bottom of the figure, in a margin of its own: never over the x-axis title
+        legend.update(orientation="h", yref="container", yanchor="bottom", y=0.0, x=0)
     span = [(lo - 0.03 * (hi - lo), hi + 0.03 * (hi - lo)) for lo, hi in limits]
     if dims == 2:
         axis_layout = {"xaxis": {"title": {"text": axes[0]}, "range": list(span[0])},
@@ -231,7 +231,8 @@ def map_figure(m: MapResult, *, color_by: str = "frequency", clusters: Sequence[
     # while training (ui/train_tab.py), so that cost is taken from training.
     return go.Figure(data=traces, layout={
         "title": {"text": heading}, "height": height, "showlegend": True, "legend": legend,
-        "hoverlabel": {"align": "left"}, "margin": {"t": 90}, "meta": {"labelled": label_idx},
+        "hoverlabel": {"align": "left"}, "margin": {"t": 90, **({"b": 85} if legend_below and dims == 2 else {})},
+        "meta": {"labelled": label_idx},
         **({"width": width} if width else {}), **axis_layout})
 
 
@@ -319,7 +320,8 @@ def loss_figure(loss_history: Sequence[Mapping[str, Any]], *, title: str = "Trai
         "yaxis": {"title": {"text": "loss"}},
         "yaxis2": {"title": {"text": "words per second"}, "overlaying": "y", "side": "right", "showgrid": False,
                    "rangemode": "tozero"},
-        "legend": {"orientation": "h", "y": -0.2}})
+        "legend": {"orientation": "h", "yref": "container", "yanchor": "bottom", "y": 0.0},  # below the x title
+        "margin": {"b": 85}})
     if not rows:
         fig.add_annotation(text="no training progress yet", showarrow=False, x=0.5, y=0.5,
                            xref="paper", yref="paper")
