@@ -50,7 +50,7 @@ def main() -> None:
             with tabs[name]:
                 module.render(model)
     with badge:
-        train_tab.status_badge(model)  # visible from every tab while a training runs
+        train_tab.status_badge(model, train_tab_open=is_open["train"])  # follows a training from every tab
 
 
 main()

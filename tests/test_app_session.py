@@ -76,7 +76,9 @@ def test_deleting_a_running_training_stops_it_and_removes_old_uploads(tiny_text)
     assert [p.name.split("-", 1)[1] for p in folder.iterdir()] == ["other.txt"]  # only the upload still chosen
 
 
-def test_the_live_view_and_the_badge_read_one_view_and_the_table_says_training(tiny_text):
+def test_one_progress_bar_per_view_and_the_table_says_training(tiny_text):
+    """On the Train tab the live panel has the progress bar and the sidebar one still line (no second bar to lag
+    behind the first, no second poll); on any other tab the sidebar badge has it, from the same JobView."""
     at = make_app(tiny_text, cfg_epochs=1000)
     open_tab(at, "train")
     at.button(key="train_start").click().run()
@@ -88,11 +90,16 @@ def test_the_live_view_and_the_badge_read_one_view_and_the_table_says_training(t
     time.sleep(VIEW_MAX_AGE_S)  # the UI re-reads a job's view at most this often (ui/state.py)
     at.run()
     main = next(p.proto.text for p in at.main.get("progress") if "Training **run 1**" in p.proto.text)
-    badge = next(p.proto.text for p in at.sidebar.get("progress"))
-    shown = re.search(r" (\d+)% ", main).group(1)
-    assert badge.endswith(f": {shown}%"), (main, badge)  # both drew the same JobView
+    assert re.search(r" (\d+)% ", main) and not at.sidebar.get("progress"), main
+    assert any("**run 1** is training: progress on the Train tab" in c.value for c in at.sidebar.caption)
     table = next(d.value for d in at.dataframe if "settings" in d.value.columns)
     assert table["status"].tolist() == ["training"]
+    time.sleep(VIEW_MAX_AGE_S)
+    open_tab(at, "data")
+    badge = next(p.proto.text for p in at.sidebar.get("progress"))
+    shown = int(re.search(r": (\d+)%$", badge).group(1))
+    assert badge.startswith("Training **run 1**") and 0 < shown <= round(100 * run.job.view().progress), badge
+    open_tab(at, "train")
     at.button(key="train_stop").click().run()
     assert run.job.join(30)
 

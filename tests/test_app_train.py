@@ -47,8 +47,8 @@ def test_stop_mid_run_keeps_a_marked_partial_model_and_ignores_bad_uploads(tiny_
     assert any("Training **run 1**" in p.proto.text for p in at.get("progress"))
     assert at.button(key="train_start").disabled  # one training per session at a time
     # A bad upload meanwhile: an error for the upload, the training carries on untouched.
-    assert any("Training **run 1**" in p.proto.text for p in at.sidebar.get("progress"))  # badge on every tab
     open_tab(at, "data")
+    assert any("Training **run 1**" in p.proto.text for p in at.sidebar.get("progress"))  # the badge, off the Train tab
     at.radio(key="data_source").set_value("upload").run()
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:
@@ -79,7 +79,10 @@ def test_extra_trainings_queue_with_a_message(app, monkeypatch):
         time.sleep(0.05)
     app.run()
     assert any("waiting for a free training slot" in i.value for i in app.info)
+    assert any("is waiting for a free training slot" in c.value for c in app.sidebar.caption)  # the sidebar too
+    open_tab(app, "data")
     assert any("waiting for a free slot" in p.proto.text for p in app.sidebar.get("progress"))  # the badge says so
+    open_tab(app, "train")
     assert run.poll_pace == QUEUED_POLL_SECONDS  # slow polls while queued
     assert run.job.lease_s == LEASE_SECONDS  # the polls renew the lease
     app.button(key="train_stop").click().run()

@@ -97,7 +97,7 @@ def test_upload_train_explore_download(server, tmp_path):
                                    "'.st-key-train_loss_chart .js-plotly-plot'); "
                                    "return gd && gd.data && gd.data[0] && arr(gd.data[0].x).length > 1; }")
             running_text = progress.inner_text()
-            expect(page.locator("[data-testid=stSidebar] [data-testid=stProgress]")).to_contain_text("Training run 1")
+            expect(page.locator("[data-testid=stSidebar]")).to_contain_text("run 1 is training")  # bar: the panel
             first = max(points(page, "train_loss_chart"))  # training progress reached by the curve
             # An epoch lasts well under a second here, so the live map is up within a poll or two.
             expect(page.locator(".st-key-train_live_map .js-plotly-plot").first).to_be_visible()
