@@ -13,7 +13,7 @@ import logging
 
 import streamlit as st
 
-from ui import compare_tab, data_tab, explore_features, explore_tab, export_tab, runtime, state, train_tab
+from ui import compare_tab, data_tab, explore_features, explore_tab, export_tab, live_view, runtime, state, train_tab
 from ui.common import TABS, start_warm_up
 from ui.sidebar import render_sidebar
 
@@ -50,7 +50,7 @@ def main() -> None:
             with tabs[name]:
                 module.render(model)
     with badge:
-        train_tab.status_badge(model, train_tab_open=is_open["train"])  # follows a training from every tab
+        live_view.status_badge(model, train_tab_open=is_open["train"])  # follows a training from every tab
 
 
 main()

@@ -211,7 +211,7 @@ def apptest_run(at, poll_s: float | None = None, timeout: float = 900) -> dict:
     """Press Start in an AppTest session and rerun the whole script every poll_s seconds (the live view's pace;
     a full rerun costs more than the fragment's poll, so this is on the safe side) until the job ends; the
     job's final words/s. What the server spends on a training, without a browser on the same cores."""
-    from ui.train_tab import POLL_SECONDS
+    from ui.live_view import POLL_SECONDS
     poll_s = POLL_SECONDS if poll_s is None else poll_s
     t0 = time.monotonic()
     at.button(key="train_start").click().run()

@@ -9,7 +9,7 @@ from conftest import make_app, model, open_tab, train, wait_finished
 
 from trainer import TrainingJob
 from trainer.job import LEASE_SECONDS, JobStatus
-from ui.train_tab import QUEUED_POLL_SECONDS
+from ui.live_view import QUEUED_POLL_SECONDS
 
 
 def charts(at) -> int:
@@ -132,7 +132,7 @@ def test_live_map_projects_the_newest_snapshot_aligned_to_the_shown_one():
 
     from trainer import preset
     from ui import state
-    from ui.train_tab import LIVE_MAP_MIN_SECONDS, live_map_figure
+    from ui.live_view import LIVE_MAP_MIN_SECONDS, live_map_figure
 
     rng = np.random.default_rng(0)
     words = [f"w{i}" for i in range(40)]

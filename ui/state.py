@@ -50,7 +50,7 @@ class LiveMap:
     mapper: Any = None  # explorer.StableMapper, made at the first snapshot
     maps: dict[int, Any] = field(default_factory=dict)  # epoch -> MapResult, at most MAX_LIVE_MAPS (newest)
     figures: dict[int, Any] = field(default_factory=dict)  # epoch -> plotly figure (built once)
-    mapped_at: float = 0.0  # time.monotonic() of the last projection (ui.train_tab.LIVE_MAP_MIN_SECONDS)
+    mapped_at: float = 0.0  # time.monotonic() of the last projection (ui.live_view.LIVE_MAP_MIN_SECONDS)
 
     def keep(self, epoch: int, result: Any) -> None:
         self.maps[epoch] = result
@@ -71,7 +71,7 @@ class Run:
     live: LiveMap | None = None  # None for loaded vectors or with the live map off
     announced: bool = False  # the full rerun after the job finished has happened
     loss_fig: tuple[int, Any] | None = None  # (history length, figure): the loss curve is rebuilt on new points
-    poll_pace: float | None = None  # the interval the polling fragments were set up with (ui.train_tab.pace)
+    poll_pace: float | None = None  # the interval the polling fragments were set up with (ui.live_view.pace)
     _view: JobView | None = field(default=None, repr=False)
     _view_at: float = field(default=0.0, repr=False)
 
