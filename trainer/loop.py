@@ -148,9 +148,9 @@ def learning_rate(cfg: TrainConfig, progress: float) -> float:
 
 # What the linear learning-rate decay counts: "sentences" (lines) trained, as gensim does (its Word2Vec decays by
 # examples whenever it knows the sentence count, and its constructor always does), or "words", as word2vec.c
-# does. The two differ when lines differ in length. Measured on head500 (python -m bench.native_parity: gensim's
-# update loop, the native kernel on one thread, 20 seeds paired): the sentence clock gained +0.15 points of
-# analogy, +0.008 WordSim353 and +0.003 SimLex over the word clock, and closed the gap to gensim to within noise.
+# does. The two differ when lines differ in length. Measured on head500 with `python -m bench.tf_sweep --set
+# loop.LR_CLOCK=...` (native kernel, one thread, seeds 1-20 paired; bench/results/native_parity.jsonl): the
+# sentence clock gained +0.20 points of analogy, +0.007 WordSim353 and +0.002 SimLex over the word clock.
 LR_CLOCK = "sentences"
 
 
