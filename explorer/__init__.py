@@ -24,8 +24,8 @@ Public API, by module (each module's docstring has the details and more examples
     projection  compute_map(vectors, method, n_words, dims, ...) -> MapResult, MAP_CACHE / MapCache,
                 kmeans_clusters, METHOD_LIMITS, warm_up_umap
     stable      StableMapper(method).update(words, matrix) -> MapResult (live map), procrustes_align
-    figures     map_figure, loss_figure, zipf_figure, neighbours_figure, line_length_figure, escape_label,
-                escape_markdown
+    figures     map_figure, escape_label, escape_markdown (figures_charts: loss_figure, zipf_figure,
+                neighbours_figure, line_length_figure)
     exports     map_csv, neighbours_csv, all_neighbours_csv, vectors_tsv, metadata_tsv, word2vec_text,
                 word2vec_binary, bundle_zip
     agreement   neighbour_agreement (two runs' neighbourhoods), resolve_word (typed word -> vocabulary)
@@ -46,15 +46,8 @@ from .exports import (
     word2vec_binary,
     word2vec_text,
 )
-from .figures import (
-    escape_label,
-    escape_markdown,
-    line_length_figure,
-    loss_figure,
-    map_figure,
-    neighbours_figure,
-    zipf_figure,
-)
+from .figures import escape_label, escape_markdown, map_figure
+from .figures_charts import line_length_figure, loss_figure, neighbours_figure, zipf_figure
 from .loaders import DEFAULT_MAX_WORDS, detect_format, load_glove, load_projector, load_vectors, load_word2vec
 from .neighbours import analogy, doesnt_match, most_similar, most_similar_cosmul, similarity, words_matching
 from .projection import MAP_CACHE, METHOD_LIMITS, MapCache, MapResult, compute_map, kmeans_clusters, warm_up_umap
