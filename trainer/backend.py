@@ -22,6 +22,14 @@ from dataclasses import dataclass
 from .config import ConfigError, TrainConfig
 
 
+def usable_cores() -> int:
+    """CPU cores this process may run on (its affinity mask, e.g. a container's share), else all of them."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
 @dataclass(frozen=True)
 class BackendChoice:
     name: str  # "native" (compiled kernel), "tf" (TensorFlow ops on CPU) or "tf-gpu" (TensorFlow ops on a GPU)

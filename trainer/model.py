@@ -47,11 +47,8 @@ def default_native_threads() -> int:
     thread of its own) needs. On the 2-core machine one kernel thread trained faster than two (quick demo on
     the sample: 2.34M vs 2.20M words/s; word2vec defaults 1.60M vs 1.53M): the second thread took the
     producer's core and fought the first over the frequent words' rows."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, cores - 1)
+    from .backend import usable_cores
+    return max(1, usable_cores() - 1)
 
 
 def _tf():

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 import re
 import sys
 import threading
@@ -40,6 +39,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .backend import usable_cores
 from .scan import ScannedBlock, TypeCounts, _serial_blocks, block_token_ids, split_block
 from .text_source import BLOCK_BYTES, CorpusError, TextSource
 from .tokenizer import token_pattern
@@ -52,10 +52,7 @@ SAFE_ENCODINGS = frozenset({"utf-8", "utf-8-sig", "cp1252", "latin-1", "ascii"})
 
 
 def default_workers() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
+    return usable_cores()
 
 
 def usable(src: TextSource, encoding: str, size: int, workers: int) -> bool:
