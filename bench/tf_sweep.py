@@ -18,6 +18,7 @@ import argparse
 import ast
 import json
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from .backends import MAX_SENTENCE, PRESET, _train_ours, default_corpus
@@ -72,12 +73,17 @@ def run(backend: str, batch: int, seeds: list[int], overrides: list[str], corpus
             f.write(json.dumps(rec) + "\n")
 
 
-def summary(paths: list[Path]) -> None:
-    groups: dict[str, list[dict]] = {}
+def _records(paths: list[Path]) -> Iterator[dict]:
+    """Every run record (one JSON object per line) of the given results files."""
     for p in paths:
         for line in p.read_text(encoding="utf-8").splitlines():
-            rec = json.loads(line)
-            groups.setdefault(f"{rec['corpus']} | {rec['label']}", []).append(rec)
+            yield json.loads(line)
+
+
+def summary(paths: list[Path]) -> None:
+    groups: dict[str, list[dict]] = {}
+    for rec in _records(paths):
+        groups.setdefault(f"{rec['corpus']} | {rec['label']}", []).append(rec)
     for key, recs in sorted(groups.items()):
         means = {k: sum(r[k] for r in recs) / len(recs) for k in QUALITY_KEYS}
         print(f"{key:60s} n={len(recs)} " + " ".join(f"{k}={means[k]:.4f}" for k in QUALITY_KEYS)
@@ -89,10 +95,8 @@ def paired(paths: list[Path], a: str, b: str) -> None:
     the same corpus order and initial vectors, so a small change of method shows through the seed noise."""
     import numpy as np
     runs: dict[str, dict[int, dict]] = {}
-    for p in paths:
-        for line in p.read_text(encoding="utf-8").splitlines():
-            rec = json.loads(line)
-            runs.setdefault(rec["label"], {})[rec["seed"]] = rec
+    for rec in _records(paths):
+        runs.setdefault(rec["label"], {})[rec["seed"]] = rec
     seeds = sorted(set(runs[a]) & set(runs[b]))
     print(f"{a} - {b}, {len(seeds)} seeds paired:")
     for k in QUALITY_KEYS:
