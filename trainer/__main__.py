@@ -43,7 +43,8 @@ FLAGS = [
     ("--batch-size", "batch_size", int, "training examples per step; 0 picks a good size for the backend"),
     ("--seed", "seed", int, "random seed for initialisation, windows, subsampling and negatives"),
     ("--ns-exponent", "ns_exponent", float, "negatives follow count**this (0.75 in word2vec)"),
-    ("--threads", "threads", int, "CPU threads for the native kernel; 0 uses every core but one (the pair producer's)"),
+    ("--threads", "threads", int, "CPU threads for the native kernel; 0: every core not left to the pair producers"),
+    ("--producers", "producers", int, "threads making word pairs beside the model; 0: one per 4 cores (at least 1)"),
     ("--optimizer", "optimizer", str, "sgd (word2vec) or adam (like the TensorFlow tutorial)"),
     ("--backend", "backend", str, "auto, native (compiled CPU kernel) or tf (TensorFlow ops, GPU capable)"),
     ("--max-sentence-len", "max_sentence_len", int, "longer lines are split into pieces of this many words"),
@@ -98,6 +99,8 @@ class ProgressBar:
             i = ev.info
             print(f"vocabulary {i['vocab_size']:,} words, {i['training_tokens']:,} training tokens, "
                   f"~{i['examples_per_epoch']:,} examples/epoch", file=self.stream)
+            threads = f"{i['kernel_threads']} kernel + " if i.get("kernel_threads") else ""
+            print(f"threads: {threads}{i.get('producers', 1)} making word pairs", file=self.stream)
             print_backend(ev, self.stream)
             return
         if ev.kind == "progress" and now - self.last < 0.2:

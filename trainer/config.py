@@ -47,7 +47,7 @@ class TrainConfig:
     optimizer: str = "sgd"  # "sgd" (word2vec: linear lr decay) or "adam" (tutorial style, sparse/lazy)
     lr: float = 0.025  # starting learning rate (per pair for SGD; Adam step size for Adam)
     min_lr: float = 0.0001  # SGD learning rate reached at the end (native kernel; TF's AdaGrad rows keep lr)
-    batch_size: int = 0  # examples per step; 0 = auto (native 16384; TF ops min(8192 CPU/65536 GPU, 4 x vocab))
+    batch_size: int = 0  # examples per step; 0 = auto (native up to 131072; TF ops min(8192 CPU/65536 GPU, 4 x vocab))
     # --- text standardisation ---
     lowercase: bool = True  # fold case before counting
     strip_punctuation: bool = True  # tokens: letters/digits of any script, inner ' or - kept; False: split on spaces
@@ -55,7 +55,8 @@ class TrainConfig:
     # --- run control ---
     seed: int = 1  # seeds initialisation, windows, subsampling and negatives
     deterministic: bool = False  # True: identical vectors for identical corpus+config+seed on CPU (single thread)
-    threads: int = 0  # worker threads for the native kernel; 0 = every core but one (the pair producer's)
+    threads: int = 0  # worker threads for the native kernel; 0 = every core not left to the pair producers
+    producers: int = 0  # threads making word pairs (NumPy) beside the model; 0 = one per 4 usable cores (min 1)
     backend: str = "auto"  # "auto" (GPU if visible, else native kernel, else TensorFlow ops), "native", "tf"
     report_every: int = 10  # emit a progress event every this many steps
     snapshot_top: int = 0  # >0: copy the vectors of this many most frequent words at each epoch end (live map)
@@ -98,7 +99,8 @@ class TrainConfig:
         need(self.batch_size == 0 or 16 <= self.batch_size <= 4_194_304,
              "batch_size", "use 0 (automatic) or an integer from 16 to 4194304")
         need(self.max_sentence_len >= 2, "max_sentence_len", "use an integer of at least 2")
-        need(0 <= self.threads <= 256, "threads", "use 0 (all cores but one) or 1..256")
+        need(0 <= self.threads <= 256, "threads", "use 0 (all cores but the pair producers') or 1..256")
+        need(0 <= self.producers <= 64, "producers", "use 0 (one per 4 cores) or 1..64")
         need(self.backend in ("auto", "native", "tf"), "backend", "choose 'auto', 'native' or 'tf'")
         need(self.report_every >= 1, "report_every", "use an integer of at least 1")
         need(self.snapshot_top >= 0, "snapshot_top", "use 0 (off) or a positive integer")
@@ -132,7 +134,7 @@ _KINDS = {
     "cbow": "bool", "dim": "int", "window": "int", "negative": "int", "ns_exponent": "float", "min_count": "int",
     "max_vocab": "int", "sample": "float", "epochs": "int", "lr": "float", "min_lr": "float",
     "batch_size": "int", "lowercase": "bool", "strip_punctuation": "bool", "max_sentence_len": "int",
-    "seed": "int", "deterministic": "bool", "threads": "int", "report_every": "int",
+    "seed": "int", "deterministic": "bool", "threads": "int", "producers": "int", "report_every": "int",
     "snapshot_top": "int", "keep_output_vectors": "bool",
 }
 _OPTIONAL = {"max_vocab"}  # None allowed

@@ -193,7 +193,7 @@ def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, can
     from .backend import choose_backend
     from .distributed import make_mirrored_model
     from .model import make_model
-    from .pairs import PairPipeline
+    from .pairs import PairPipeline, default_producers
     from .probes import probe_neighbours, resolve_probes
 
     if cancel is not None and cancel.cancelled:
@@ -217,7 +217,9 @@ def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, can
     report_every = report_interval(cfg, steps_per_epoch * cfg.epochs)
     first_report = first_report_step(cfg, report_every)
     probe_rows, probe_missing = resolve_probes(vocab, cfg)
-    emit(TrainEvent("start", info={**summary, "backend": model.name, "probe_missing": probe_missing},
+    producers = default_producers(cfg.producers)
+    emit(TrainEvent("start", info={**summary, "backend": model.name, "probe_missing": probe_missing,
+                                   "producers": producers, "kernel_threads": getattr(model, "threads", None)},
                     backend=choice))
 
     history: list[dict] = []
@@ -236,7 +238,7 @@ def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, can
         return TrainEvent(kind, epoch=epoch, step=step, progress=frac, words_per_sec=wps, eta_s=eta,
                           lr=lr_used if model.decays_lr else cfg.lr, elapsed_s=elapsed, **kw)
 
-    with pipe.prefetch(cfg.epochs) as batches:
+    with pipe.prefetch(cfg.epochs, workers=producers) as batches:
         for b in batches:
             if cancel is not None and cancel.cancelled:
                 if step == 0:

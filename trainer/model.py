@@ -42,13 +42,14 @@ LR_DECAY = False
 NATIVE_BATCH = 131072
 
 
-def default_native_threads() -> int:
-    """Kernel threads when the config says 0: every usable core but one, which the pair producer (NumPy, a
-    thread of its own) needs. On the 2-core machine one kernel thread trained faster than two (quick demo on
-    the sample: 2.34M vs 2.20M words/s; word2vec defaults 1.60M vs 1.53M): the second thread took the
-    producer's core and fought the first over the frequent words' rows."""
+def default_native_threads(producers: int = 0) -> int:
+    """Kernel threads when the config says 0: every usable core not left to the pair producers (NumPy threads
+    of their own, trainer.pairs.default_producers). On the 2-core machine one kernel thread trained faster
+    than two (quick demo on the sample: 2.34M vs 2.20M words/s; word2vec defaults 1.60M vs 1.53M): the
+    second thread took the producer's core and fought the first over the frequent words' rows."""
     from .backend import usable_cores
-    return max(1, usable_cores() - 1)
+    from .pairs import default_producers
+    return max(1, usable_cores() - default_producers(producers))
 
 
 def _tf():
@@ -86,7 +87,7 @@ class NativeModel(_BaseModel):
     def __init__(self, vocab_size: int, cfg: TrainConfig, ops):
         super().__init__(vocab_size, cfg)
         self.ops = ops
-        self.threads = 1 if cfg.deterministic else (cfg.threads or default_native_threads())
+        self.threads = 1 if cfg.deterministic else (cfg.threads or default_native_threads(cfg.producers))
         self.batch_size = cfg.batch_size or NATIVE_BATCH
 
     def step(self, batch: PairBatch, lr0: float, lr1: float) -> tuple[float, int]:

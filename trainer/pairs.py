@@ -4,7 +4,7 @@
     pipe = PairPipeline(corpus, vocab.counts, cfg)             # cfg: TrainConfig
     for batch in pipe.epoch(epoch=0):                          # one chunk of sentences
         batch.inputs, batch.targets, batch.negatives          # int32 arrays
-    with pipe.prefetch(epochs=5) as batches:                   # background thread; leaving stops it
+    with pipe.prefetch(epochs=5, workers=2) as batches:        # background threads; leaving stops them
         for batch in batches: ...
 
 Per chunk of whole sentences (NumPy, no per-pair Python loop):
@@ -15,8 +15,8 @@ Per chunk of whole sentences (NumPy, no per-pair Python loop):
 Skip-gram: one row per (context -> word) pair, like word2vec.c, whose input
 vector is the context word's and whose target is the centre word.
 CBOW: one row per centre word; inputs are its context words, row_splits group them.
-Chunks come out in corpus order; a background thread prepares the next chunks
-while the model trains on the current one.
+Chunks come out in corpus order; background threads (default_producers()) prepare
+the next chunks while the model trains on the current one.
 """
 from __future__ import annotations
 
@@ -31,6 +31,19 @@ import numpy as np
 from .config import TrainConfig
 from .corpus import EncodedCorpus
 from .vocab import NegativeSampler, keep_probabilities
+
+# One pair-producer thread per this many usable cores (at least one): 2-5 cores -> 1, 6-9 -> 2, 16 -> 4.
+# A producer (mostly negative draws) makes ~3-4x the words/s of one native kernel thread at the word2vec
+# defaults (head500 on 2 cores: 1.1M vs 0.26M words/s), so one in four cores keeps the kernel fed.
+PRODUCER_CORE_SHARE = 4
+
+
+def default_producers(cfg_producers: int = 0) -> int:
+    """Pair-producer threads: the config's value, or one per PRODUCER_CORE_SHARE usable cores (min 1)."""
+    if cfg_producers:
+        return cfg_producers
+    from .backend import usable_cores
+    return max(1, (usable_cores() + PRODUCER_CORE_SHARE // 2) // PRODUCER_CORE_SHARE)
 
 
 @dataclass
@@ -82,68 +95,81 @@ class PairPipeline:
         edges = np.concatenate([[0], cuts, [len(off) - 1]])
         return [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
 
+    def __len__(self) -> int:
+        """Chunks (batches) per epoch."""
+        return len(self.chunks)
+
     def epoch(self, epoch: int) -> Iterator[PairBatch]:
+        for k in range(len(self.chunks)):
+            yield self.batch(epoch, k)
+
+    def batch(self, epoch: int, k: int) -> PairBatch:
+        """Chunk k of the given epoch. Each chunk draws from its own generator, seeded by (seed, epoch, k),
+        so any thread can make any chunk and the batches do not depend on how many threads made them."""
         cfg, off, ids_all = self.cfg, self.corpus.offsets, self.corpus.ids
-        rng = np.random.default_rng([cfg.seed, epoch])
+        rng = np.random.default_rng([cfg.seed, epoch, k])
         base, base_s = epoch * self.corpus.n_tokens, epoch * self.corpus.n_sentences
-        for s0, s1 in self.chunks:
-            t0, t1 = int(off[s0]), int(off[s1])
-            ids = ids_all[t0:t1]
-            lengths = np.diff(off[s0:s1 + 1])
-            sentence = np.repeat(np.arange(s1 - s0), lengths)
-            if cfg.sample > 0:
-                kept = rng.random(ids.shape[0], dtype=np.float32) < self.keep[ids]
-                ids, sentence = ids[kept], sentence[kept]
-            reduced = rng.integers(1, cfg.window + 1, size=ids.shape[0])
-            centre, context = window_pairs(ids, sentence, reduced, cfg.window)
-            if cfg.cbow:
-                counts = np.bincount(centre, minlength=ids.shape[0])
-                has = counts > 0
-                targets = ids[has]
-                splits = np.zeros(int(has.sum()) + 1, dtype=np.int64)
-                np.cumsum(counts[has], out=splits[1:])
-                inputs = ids[context]
-            else:
-                targets, inputs = ids[centre], ids[context]
-                splits = np.zeros(1, dtype=np.int64)
-            negatives = self.sampler.draw(rng, (targets.shape[0], cfg.negative))
-            yield PairBatch(inputs=inputs.astype(np.int32), targets=targets.astype(np.int32),
-                            negatives=negatives, row_splits=splits, epoch=epoch,
-                            word_start=base + t0, word_end=base + t1,
-                            sentence_start=base_s + s0, sentence_end=base_s + s1)
+        s0, s1 = self.chunks[k]
+        t0, t1 = int(off[s0]), int(off[s1])
+        ids = ids_all[t0:t1]
+        lengths = np.diff(off[s0:s1 + 1])
+        sentence = np.repeat(np.arange(s1 - s0), lengths)
+        if cfg.sample > 0:
+            kept = rng.random(ids.shape[0], dtype=np.float32) < self.keep[ids]
+            ids, sentence = ids[kept], sentence[kept]
+        reduced = rng.integers(1, cfg.window + 1, size=ids.shape[0])
+        centre, context = window_pairs(ids, sentence, reduced, cfg.window)
+        if cfg.cbow:
+            counts = np.bincount(centre, minlength=ids.shape[0])
+            has = counts > 0
+            targets = ids[has]
+            splits = np.zeros(int(has.sum()) + 1, dtype=np.int64)
+            np.cumsum(counts[has], out=splits[1:])
+            inputs = ids[context]
+        else:
+            targets, inputs = ids[centre], ids[context]
+            splits = np.zeros(1, dtype=np.int64)
+        negatives = self.sampler.draw(rng, (targets.shape[0], cfg.negative))
+        return PairBatch(inputs=inputs.astype(np.int32), targets=targets.astype(np.int32),
+                         negatives=negatives, row_splits=splits, epoch=epoch,
+                         word_start=base + t0, word_end=base + t1,
+                         sentence_start=base_s + s0, sentence_end=base_s + s1)
 
     @contextmanager
-    def prefetch(self, epochs: int, depth: int = 8, start_epoch: int = 0):
-        """Iterate the batches of all epochs, produced by a background thread (stopped when the block exits:
-        the training loop's cancel check breaks out of it)."""
-        q: queue.Queue = queue.Queue(maxsize=depth)
+    def prefetch(self, epochs: int, depth: int = 8, start_epoch: int = 0, workers: int = 1):
+        """Iterate the batches of all epochs in corpus order, made by `workers` background threads
+        (thread w makes batches w, w + workers, ...; NumPy releases the GIL for the heavy work, so
+        they run in parallel). Leaving the block stops them: the training loop's cancel check
+        breaks out of it. A producer's exception is raised in the consumer at that batch's turn."""
+        workers = max(1, workers)
+        n_chunks = len(self.chunks)
+        total = max(0, epochs - start_epoch) * n_chunks
+        queues = [queue.Queue(maxsize=max(2, depth // workers)) for _ in range(workers)]
         stop = threading.Event()
-        done = object()
 
-        def produce():
+        def produce(w: int) -> None:
             try:
-                for e in range(start_epoch, epochs):
-                    for batch in self.epoch(e):
-                        while not stop.is_set():
-                            try:
-                                q.put(batch, timeout=0.1)
-                                break
-                            except queue.Full:
-                                continue
-                        if stop.is_set():
-                            return
-                q.put(done)
+                for g in range(w, total, workers):
+                    item = self.batch(start_epoch + g // n_chunks, g % n_chunks)
+                    while not stop.is_set():
+                        try:
+                            queues[w].put(item, timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+                    if stop.is_set():
+                        return
             except BaseException as exc:  # surfaced in the consumer
-                q.put(exc)
+                queues[w].put(exc)
 
-        worker = threading.Thread(target=produce, name="pair-producer", daemon=True)
-        worker.start()
+        threads = [threading.Thread(target=produce, args=(w,), name=f"pair-producer-{w}", daemon=True)
+                   for w in range(workers)]
+        for t in threads:
+            t.start()
 
         def consume() -> Iterator[PairBatch]:
-            while True:
-                item = q.get()
-                if item is done:
-                    return
+            for g in range(total):
+                item = queues[g % workers].get()
                 if isinstance(item, BaseException):
                     raise item
                 yield item
@@ -152,8 +178,11 @@ class PairPipeline:
             yield consume()
         finally:
             stop.set()
-            while worker.is_alive():
-                try:
-                    q.get_nowait()
-                except queue.Empty:
-                    worker.join(timeout=0.05)
+            while any(t.is_alive() for t in threads):
+                for q in queues:
+                    try:
+                        q.get_nowait()
+                    except queue.Empty:
+                        pass
+                for t in threads:
+                    t.join(timeout=0.05 / workers)
