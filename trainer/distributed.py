@@ -133,7 +133,7 @@ class MirroredModel(TFModel):
         self._add_all([(d_in, self.w_in), (d_out, self.w_out)])  # phase 2: the rows
         return s.reduce(tf.distribute.ReduceOp.SUM, loss, axis=None)
 
-    def _call(self, inputs, splits, targets, negatives, weight, lr) -> float:
+    def _call(self, inputs, splits, targets, negatives, weight, lr):
         """One padded batch (from TFModel.step), cut into one equal shard per replica."""
         del splits  # skip-gram only
         r = self.replicas
@@ -143,4 +143,4 @@ class MirroredModel(TFModel):
             return self.strategy.experimental_distribute_values_from_function(
                 lambda ctx: parts[ctx.replica_id_in_sync_group])
 
-        return float(self._step(*(shard(a) for a in (inputs, targets, negatives, weight, lr))))
+        return self._step(*(shard(a) for a in (inputs, targets, negatives, weight, lr)))  # read when reported

@@ -246,6 +246,8 @@ def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, can
                 partial = True
                 break
             lr_used = learning_rate(cfg, lr_progress(b, corpus, cfg.epochs, end=True))
+            # loss_sum may be a device scalar (TF backends): adding it keeps the device busy; float() reads it
+            # only when a point is reported, so the host does not wait for the device after every step.
             loss_sum, n = model.step(b, learning_rate(cfg, lr_progress(b, corpus, cfg.epochs)), lr_used)
             step += 1
             done_words = b.word_end
@@ -254,13 +256,13 @@ def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, can
                 released = done_words
             win_loss, win_n, ep_loss, ep_n = win_loss + loss_sum, win_n + n, ep_loss + loss_sum, ep_n + n
             if (step % report_every == 0 or step == first_report) and win_n:
-                ev = event("progress", b.epoch, loss=win_loss / win_n)
+                ev = event("progress", b.epoch, loss=float(win_loss) / win_n)
                 history.append({"progress": ev.progress, "loss": ev.loss, "words_per_sec": ev.words_per_sec,
                                 "epoch": b.epoch, "lr": ev.lr, "elapsed_s": ev.elapsed_s})
                 emit(ev)
                 win_loss, win_n = 0.0, 0
             if b.word_end == (b.epoch + 1) * corpus.n_tokens:  # last chunk of this epoch
-                epoch_losses.append(ep_loss / max(ep_n, 1))
+                epoch_losses.append(float(ep_loss) / max(ep_n, 1))
                 snap = model.input_vectors(cfg.snapshot_top) if cfg.snapshot_top else None
                 probes = None
                 last_epoch = b.epoch + 1 == cfg.epochs

@@ -1,7 +1,7 @@
 """The SGNS / CBOW model: two embedding matrices and the update step, on two backends.
 
     model = make_model(vocab_size, cfg)      # picks GPU / native kernel / TF ops
-    loss_sum, n = model.step(batch, lr_start, lr_end)
+    loss_sum, n = model.step(batch, lr_start, lr_end)   # loss_sum: float (native) or a TF scalar (TF ops)
     model.input_vectors()                    # float32 [V, dim] copy
 
 Both backends hold the matrices as tf.Variables initialised as gensim 4 does
@@ -242,7 +242,8 @@ class TFModel(_BaseModel):
         var.scatter_sub(tf.IndexedSlices(step * m_new / (tf.sqrt(v_new) + eps), rows))
 
     # -- driver ---------------------------------------------------------------
-    def step(self, batch: PairBatch, lr0: float, lr1: float) -> tuple[float, int]:
+    def step(self, batch: PairBatch, lr0: float, lr1: float):
+        """Train on the batch; returns (summed loss as a device scalar, examples)."""
         n = len(batch)
         if self.cfg.optimizer == "sgd" and not LR_DECAY:
             lr0 = lr1 = self.cfg.lr  # AdaGrad's own decay only (see LR_DECAY)
@@ -261,9 +262,12 @@ class TFModel(_BaseModel):
                                 _pad(batch.negatives[sl], pad), weight, _pad(lr[sl], pad))
         return total, n
 
-    def _call(self, *args) -> float:
+    def _call(self, *args):
+        """The step's summed loss as a device scalar: reading it would make the host wait for the device
+        after every step (a GPU would idle while Python prepares the next call), so the loop reads it only
+        when it reports (trainer.loop)."""
         with self.tf.device(self.device):
-            return float(self._step(*args))
+            return self._step(*args)
 
 
 def _pad(a: np.ndarray, pad: int) -> np.ndarray:
