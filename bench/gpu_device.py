@@ -2,6 +2,7 @@
 
     python -m bench.gpu_device --out /tmp/gpu.json                 # all parts, one JSON file
     python -m bench.gpu_device --part mirrored --out /tmp/m.json   # 2 logical GPUs on one physical GPU
+    python -m bench.gpu_device --part breakdown --out /tmp/b.json  # producers / steps / whole run, words/s
 
 Parts (each in its own process: TensorFlow's logical-device split is process-wide):
 - quality: gensim's head500.noblanks.cor (331k words, same tokens for both), "word2vec defaults",
@@ -12,6 +13,10 @@ Parts (each in its own process: TensorFlow's logical-device split is process-wid
   ours backend="auto" (which picks the GPU) against gensim workers=2 on the same host, 3 repeats.
   The issue's target is >= 10x gensim(workers=2) of the 2-core CI machine; the same-run ratio here
   is against gensim on this host's CPU, whose 2 workers may be faster or slower than CI's.
+- breakdown: where the time goes, on the speed part's corpus (1 epoch, backend "auto"): the pair
+  producers alone at 1, 2, 4 and 8 threads (batches made, nothing trained); the model's steps alone on
+  batches made in advance (one read of the loss at the end, as the loop reads it only to report); and
+  the whole run at 1 producer and at the default count. Runs on a CPU too (there "auto" is the kernel).
 - mirrored: the GPU split into 2 logical GPUs, so train() takes trainer.distributed's
   MirroredStrategy path on real GPU kernels: loss per epoch, quality on head500 (seed 1), words/s.
 Every line printed is one JSON record; --out gets the whole list.
@@ -89,6 +94,50 @@ def part_speed(records: list[dict], words: int = 5_000_000, repeats: int = 3) ->
                   seconds=secs, words_per_s=raw / secs)
 
 
+def part_breakdown(records: list[dict], words: int = 5_000_000, step_tokens: int = 1_500_000) -> None:
+    from trainer import TextSource, prepare, preset, scan_corpus, train
+    from trainer.backend import usable_cores
+    from trainer.loop import pair_pipeline
+    from trainer.model import make_model
+    from trainer.pairs import default_producers
+
+    from .scale import build_corpora
+    with tempfile.TemporaryDirectory() as tmp:
+        c = build_corpora(SAMPLE, [words], tmp)[0]
+        cfg = preset(PRESET, epochs=1, backend="auto")
+        prep = prepare(scan_corpus([TextSource.from_path(c["raw"])]), cfg)
+    corpus, raw = prep.corpus, prep.scan.stats.tokens
+    model = make_model(len(prep.vocab), cfg)
+    pipe, _ = pair_pipeline(prep, cfg, model)  # chunks as the training loop makes them
+    for workers in sorted({1, 2, 4, 8} & set(range(1, usable_cores() + 1))):
+        t0 = time.perf_counter()
+        with pipe.prefetch(1, workers=workers) as batches:
+            pairs = sum(len(b) for b in batches)
+        secs = time.perf_counter() - t0
+        _emit(records, part="breakdown", stage="producers alone", producers=workers, pairs=pairs,
+              seconds=secs, words_per_s=raw / secs)
+    batches, tokens = [], 0
+    for b in pipe.epoch(0):
+        batches.append(b)
+        tokens += b.word_end - b.word_start
+        if tokens >= step_tokens:
+            break
+    float(model.step(batches[0], cfg.lr, cfg.lr)[0])  # compile / warm up
+    t0 = time.perf_counter()
+    total = sum(model.step(b, cfg.lr, cfg.lr)[0] for b in batches[1:])
+    float(total)  # wait for the device
+    secs = time.perf_counter() - t0
+    tokens -= batches[0].word_end - batches[0].word_start
+    _emit(records, part="breakdown", stage="steps alone", backend=model.name, batch_size=model.batch_size,
+          seconds=secs, words_per_s=tokens * raw / corpus.n_tokens / secs)
+    for producers in (1, default_producers()):
+        t0 = time.perf_counter()
+        res = train(prep, cfg.replace(producers=producers))
+        secs = time.perf_counter() - t0
+        _emit(records, part="breakdown", stage="whole run", backend=res.backend, producers=producers,
+              seconds=secs, words_per_s=raw / secs)
+
+
 def part_mirrored(records: list[dict]) -> None:
     import tensorflow as tf
     gpus = tf.config.list_physical_devices("GPU")
@@ -113,7 +162,7 @@ def part_mirrored(records: list[dict]) -> None:
           words_per_s=scan.stats.tokens * cfg.epochs / secs, **quality(keyed_vectors(res.words, res.vectors)))
 
 
-PARTS = {"quality": part_quality, "speed": part_speed, "mirrored": part_mirrored}
+PARTS = {"quality": part_quality, "speed": part_speed, "breakdown": part_breakdown, "mirrored": part_mirrored}
 
 
 def main(argv: list[str] | None = None) -> int:

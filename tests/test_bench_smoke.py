@@ -70,3 +70,15 @@ def test_build_corpora_reaches_each_size(small, tmp_path):
 def test_cli_rejects_unknown_section():
     with pytest.raises(SystemExit):
         main(["--only", "nonsense"])
+
+
+def test_gpu_breakdown_part_runs_on_the_cpu():
+    # The part the next lent GPU runs first (bench.gpu_device): here "auto" is the CPU path. No timing asserted.
+    from bench import gpu_device
+    records: list[dict] = []
+    gpu_device.part_breakdown(records, words=60_000, step_tokens=20_000)
+    stages = [r["stage"] for r in records]
+    assert stages[0] == "producers alone" and "steps alone" in stages and stages.count("whole run") == 2
+    alone = [r for r in records if r["stage"] == "producers alone"]
+    assert len({r["pairs"] for r in alone}) == 1  # every producer count makes the same pairs
+    assert all(r["words_per_s"] > 0 and r["seconds"] > 0 for r in records)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from .config import ConfigError, TrainConfig
 from .corpus import CorpusError, CorpusScan, EncodedCorpus, TextSource, scan_corpus
 from .events import CancelToken, EventCallback, TrainEvent, TrainingCancelled
+from .pairs import PairPipeline, default_producers
 from .result import RunResult
 from .vocab import Vocabulary, keep_probabilities
 
@@ -189,11 +190,24 @@ PROBE_MIN_SECONDS = 0.5
 RELEASE_EVERY = 1 << 22  # tokens between dropping a mapped corpus's pages from RSS (16 MB of ids)
 
 
+def pair_pipeline(prep: Prepared, cfg: TrainConfig, model) -> tuple[PairPipeline, int]:
+    """The pair pipeline sized for this model, and the examples per chunk it aims at.
+
+    Fixed-shape (padded) TF steps waste the padding of each chunk's last batch: they get several
+    batches per chunk. The native kernel takes any length, one chunk per call; a small text still
+    gets several calls (loss points) per epoch."""
+    per_token = max(prep.keep_rate(cfg) * (1 if cfg.cbow else cfg.window + 1), 1e-3)
+    per_chunk = model.batch_size * (1 if model.name == "native" else 4)
+    if model.name == "native" and not cfg.batch_size:
+        per_chunk = min(per_chunk, max(MIN_NATIVE_CALL, prep.examples_per_epoch(cfg) // NATIVE_CALLS_PER_EPOCH))
+    pipe = PairPipeline(prep.corpus, prep.vocab.counts, cfg, chunk_tokens=max(64, int(per_chunk / per_token)))
+    return pipe, per_chunk
+
+
 def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, cancel: CancelToken | None) -> RunResult:
     from .backend import choose_backend
     from .distributed import make_mirrored_model
     from .model import make_model
-    from .pairs import PairPipeline, default_producers
     from .probes import probe_neighbours, resolve_probes
 
     if cancel is not None and cancel.cancelled:
@@ -202,13 +216,7 @@ def _train(prep: Prepared, cfg: TrainConfig, on_event: EventCallback | None, can
     vocab, corpus = prep.vocab, prep.corpus
     choice = choose_backend(cfg)  # the one decision: the model and the start event share it
     model = make_mirrored_model(len(vocab), cfg) or make_model(len(vocab), cfg, choice)
-    per_token = max(prep.keep_rate(cfg) * (1 if cfg.cbow else cfg.window + 1), 1e-3)
-    # Fixed-shape (padded) TF steps waste the padding of each chunk's last batch: give them
-    # several batches per chunk. The native kernel takes any length, one chunk per call.
-    per_chunk = model.batch_size * (1 if model.name == "native" else 4)
-    if model.name == "native" and not cfg.batch_size:  # a small text still gets several calls (loss points) per epoch
-        per_chunk = min(per_chunk, max(MIN_NATIVE_CALL, prep.examples_per_epoch(cfg) // NATIVE_CALLS_PER_EPOCH))
-    pipe = PairPipeline(corpus, vocab.counts, cfg, chunk_tokens=max(64, int(per_chunk / per_token)))
+    pipe, per_chunk = pair_pipeline(prep, cfg, model)
     corpus.release_pages()  # the chunk search read all sentence offsets
     total_words = cfg.epochs * corpus.n_tokens
     raw_per_word = prep.scan.stats.tokens / corpus.n_tokens  # report throughput in raw corpus words
