@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from .projection import MIN_WORDS, MapResult, ProgressFn, _effective_params, _fit_umap, _frozen, pca_coords
+from .map_fitters import fit_umap, pca_coords
+from .projection import MIN_WORDS, MapResult, ProgressFn, _effective_params, _frozen
 
 
 def procrustes_align(coords: np.ndarray, reference: np.ndarray, scale: bool = False,
@@ -101,11 +102,11 @@ class StableMapper:
         else:
             start = self._umap_init(X, prev, shared_new, shared_old)
             if start is None:
-                coords = _fit_umap(X, self.dims, params, progress)
+                coords = fit_umap(X, self.dims, params, progress)
             else:  # UMAP rescales an init to the box [0, 10]; give it that box and undo the scaling afterwards
                 box, lo, hi = start
                 params = {**params, "n_epochs": self.update_epochs, "learning_rate": self.update_learning_rate}
-                coords = _fit_umap(X, self.dims, params, progress, init=box, learning_rate=self.update_learning_rate)
+                coords = fit_umap(X, self.dims, params, progress, init=box, learning_rate=self.update_learning_rate)
                 coords = coords * ((hi - lo) / 10.0) + lo
         if prev is not None and len(shared_new) > self.dims:
             coords = procrustes_align(coords, prev.coords, self.scale, rows=(shared_new, shared_old))

@@ -9,6 +9,7 @@ import pytest
 
 from explorer import MapCache, StableMapper, Vectors, compute_map, kmeans_clusters, procrustes_align, warm_up_umap
 from explorer import projection as proj
+from explorer.map_fitters import EpochProgress
 
 try:
     from explorer_fixtures import random_vectors
@@ -269,8 +270,8 @@ def test_a_raising_progress_sink_never_raises_into_tqdm(caplog):
         def update(self, fraction, message):
             raise RuntimeError("boom")
 
-    sink = proj._EpochProgress(Broken(), 0.3, 0.98, "UMAP")
-    with caplog.at_level(logging.ERROR, logger="explorer.projection"):
+    sink = EpochProgress(Broken(), 0.3, 0.98, "UMAP")
+    with caplog.at_level(logging.ERROR, logger="explorer.map_fitters"):
         assert sink.write("12/500 [00:01<00:10]") == len("12/500 [00:01<00:10]")
     assert "could not read UMAP's progress line" in caplog.text
 
