@@ -69,3 +69,53 @@ def test_adagrad_steps_ignore_the_linear_decay():
     assert not np.allclose(start, TFModel(50, TrainConfig(dim=8, min_count=1, seed=4), "/CPU:0", 256).input_vectors())
     np.testing.assert_array_equal(_one_step(0.025, 0.0001), start)
     np.testing.assert_array_equal(_one_step(0.0001, 0.0001), start)
+
+
+def test_shared_negatives_compute_word2vecs_gradients():
+    # Groups of pairs sharing negatives (trainer.model.NEGATIVES_GROUP) must give exactly the loss and the
+    # per-row gradient sums of the per-pair form when every pair of a group has those same negatives.
+    import tensorflow as tf
+    cfg = TrainConfig(dim=8, negative=3, min_count=1, seed=4, backend="tf", lr=0.025)
+    model = TFModel(40, cfg, "/CPU:0", batch_size=64)
+    g = model.negatives_group
+    assert g > 1 and 64 % g == 0
+    rng = np.random.default_rng(1)
+    model.w_out.assign(rng.normal(size=(40, 8)).astype(np.float32))  # zeros would hide the negatives' terms
+    n = 64
+    inputs, targets = rng.integers(0, 40, n).astype(np.int32), rng.integers(0, 40, n).astype(np.int32)
+    group_negs = rng.integers(0, 40, (n // g, 3)).astype(np.int32)
+    group_negs[0, 0] = targets[0]  # a negative equal to the pair's target is skipped in both forms
+    weight = np.ones(n, np.float32)
+    weight[-5:] = 0  # padding
+    loss_a, gin_a, gout_a, ids_a = model._forward(inputs, None, targets, np.repeat(group_negs, g, axis=0), weight)
+    loss_b, gin_b, gout_b, ids_b = model._forward_shared(inputs, targets, group_negs, weight)
+    np.testing.assert_allclose(loss_a.numpy(), loss_b.numpy(), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(gin_a.numpy(), gin_b.numpy(), rtol=1e-5, atol=1e-6)
+
+    def per_row(grads, ids):
+        return tf.math.unsorted_segment_sum(grads, ids, 40).numpy()
+    np.testing.assert_allclose(per_row(gout_a, ids_a), per_row(gout_b, ids_b), rtol=1e-4, atol=1e-5)
+    assert len(ids_b) == n + (n // g) * 3 < len(ids_a)  # the point: fewer output rows to gather and scatter
+
+
+def test_grouped_pipeline_batches_match_what_the_model_reads():
+    from trainer import prepare
+    from trainer.loop import pair_pipeline
+    from trainer.model import make_model
+    cfg = CFG.replace(batch_size=4096, epochs=1)
+    prep = prepare(TextSource.from_text(TEXT), cfg)
+    model = make_model(len(prep.vocab), cfg)
+    pipe, _ = pair_pipeline(prep, cfg, model)
+    batch = next(pipe.epoch(0))
+    g = model.negatives_group
+    assert batch.negatives_group == g > 1
+    assert batch.negatives.shape == (-(-len(batch) // g), cfg.negative)
+    # The same negatives given per pair (a hand-made batch) train the same vectors.
+    import dataclasses
+    twin = make_model(len(prep.vocab), cfg)
+    per_pair = dataclasses.replace(batch, negatives=np.repeat(batch.negatives, g, axis=0)[:len(batch)],
+                                   negatives_group=1)
+    model.step(batch, cfg.lr, cfg.lr)
+    twin.step(per_pair, cfg.lr, cfg.lr)
+    np.testing.assert_array_equal(model.input_vectors(), twin.input_vectors())
+    np.testing.assert_array_equal(model.output_vectors(), twin.output_vectors())

@@ -80,6 +80,7 @@ class MirroredModel(TFModel):
         self.device = "mirrored"
         self.name = f"tf-mirrored-x{self.replicas}"
         self.fixed_shape = True  # TFModel.step pads to batch_size, which _call then shards
+        # negatives_group stays 1 (a row of negatives per pair): the update measured on 2 logical GPUs.
         rng = np.random.default_rng(cfg.seed)  # the same initialisation as every other backend
         init = rng.uniform(-1.0 / cfg.dim, 1.0 / cfg.dim, size=(vocab_size, cfg.dim)).astype(np.float32)
         with strategy.scope():

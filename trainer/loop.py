@@ -200,7 +200,8 @@ def pair_pipeline(prep: Prepared, cfg: TrainConfig, model) -> tuple[PairPipeline
     per_chunk = model.batch_size * (1 if model.name == "native" else 4)
     if model.name == "native" and not cfg.batch_size:
         per_chunk = min(per_chunk, max(MIN_NATIVE_CALL, prep.examples_per_epoch(cfg) // NATIVE_CALLS_PER_EPOCH))
-    pipe = PairPipeline(prep.corpus, prep.vocab.counts, cfg, chunk_tokens=max(64, int(per_chunk / per_token)))
+    pipe = PairPipeline(prep.corpus, prep.vocab.counts, cfg, chunk_tokens=max(64, int(per_chunk / per_token)),
+                        negatives_group=model.negatives_group)
     return pipe, per_chunk
 
 

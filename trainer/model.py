@@ -35,6 +35,15 @@ ADAGRAD_EPS = 1e-6  # keeps the first step of a row finite; rows whose gradient 
 # 0.386 / 0.127): batch 8,192 went from 2.57% / 0.511 / 0.176 with the decay (seeds 1-3) to 4.33% /
 # 0.588 / 0.227 without (seeds 1-5); batch 65,536 without: 4.66% / 0.568 / 0.219 (seeds 1-5).
 LR_DECAY = False
+# TF backend, skip-gram SGD: consecutive pairs per group that share one draw of `negative` negatives (HogBatch,
+# BlazingText). The negative logits and gradients become small matrix products, and a negative row is gathered
+# and scattered once per group instead of once per pair; the pair pipeline draws one row of negatives per group.
+# Measured on head500 (bench/tf_sweep.py, seeds 1-3, 2-core AMD EPYC, 2026-12-02), analogy / WS353 / SimLex:
+# batch 8,192: per pair 4.3% / 0.588 / 0.227 (seeds 1-5), groups of 16 4.0% / 0.577 / 0.218, of 64 3.0% /
+# 0.552 / 0.183; batch 65,536: per pair 4.7% / 0.568 / 0.219, groups of 16 4.3% / 0.563 / 0.207 (gensim 3.5% /
+# 0.386 / 0.127). Steps alone, pairs/s on the CPU: 8,192: 0.29M -> 0.58M; 65,536: 0.22M -> 0.39M.
+# 1 = every pair draws its own, as word2vec does.
+NEGATIVES_GROUP = 16
 # Native kernel: pairs per call. The kernel trains the chunk's regions interleaved (sgns_op.cc), so the chunk
 # must be big enough for them to lie far apart (gensim's workers take 10,000-word jobs): 131,072 pairs are
 # ~22,000 words at window 5. Bigger calls also mean fewer trips through Python per second (less time waiting
@@ -61,6 +70,7 @@ def _tf():
 class _BaseModel:
     name = "base"
     decays_lr = True  # whether steps follow the loop's linear decay (the events report the lr used)
+    negatives_group = 1  # pairs per row of negatives the model reads (the pair pipeline draws that many rows)
 
     def __init__(self, vocab_size: int, cfg: TrainConfig, device: str = "/CPU:0"):
         tf = _tf()
@@ -141,6 +151,9 @@ class TFModel(_BaseModel):
         # shape): it runs as a second, plain tf.function. CBOW's ragged context rows run as one plain
         # tf.function.
         self.fixed_shape = not cfg.cbow
+        # Skip-gram SGD shares negatives per group (NEGATIVES_GROUP) when the batch splits into whole groups.
+        group = NEGATIVES_GROUP if cfg.optimizer == "sgd" and not cfg.cbow else 1
+        self.negatives_group = group if group > 1 and batch_size % group == 0 else 1
         xla = self.fixed_shape and "GPU" not in device
         if cfg.optimizer == "sgd":
             self._step = tf.function(self._sgd_step, jit_compile=self.fixed_shape, reduce_retracing=True)
@@ -180,13 +193,41 @@ class TFModel(_BaseModel):
             return loss, g_in, dlogit, h, ids
         return loss, g_in, tf.reshape(g_out, [-1, self.cfg.dim]), tf.reshape(ids, [-1])
 
+    def _forward_shared(self, inputs, targets, negatives, weight):
+        """Skip-gram where each group of NEGATIVES_GROUP consecutive pairs shares one row of negatives
+        (negatives: [n / group, k]). Returns the loss per example, the input rows' gradients, and the
+        output rows' gradients with their ids (the targets, then the groups' negatives)."""
+        tf, k, d = self.tf, self.cfg.negative, self.cfg.dim
+        n, g = inputs.shape[0], negatives.shape[0]
+        h = tf.gather(self.w_in, inputs)  # [n, d]
+        u = tf.gather(self.w_out, targets)  # [n, d]
+        nv = tf.gather(self.w_out, negatives)  # [g, k, d]
+        hg = tf.reshape(h, [g, n // g, d])
+        pos = tf.reduce_sum(h * u, axis=1)
+        logits = tf.einsum("bgd,bkd->bgk", hg, nv)
+        # A negative equal to the pair's target is skipped, as in word2vec.c; padding pairs have weight 0.
+        mask = tf.cast(negatives[:, None, :] != tf.reshape(targets, [g, n // g, 1]), tf.float32)
+        mask *= tf.reshape(weight, [g, n // g, 1])
+        loss = -(tf.math.log_sigmoid(pos) * weight
+                 + tf.reshape(tf.reduce_sum(tf.math.log_sigmoid(-logits) * mask, axis=2), [n]))
+        dpos = (tf.sigmoid(pos) - 1.0) * weight  # d loss / d logit
+        dneg = tf.sigmoid(logits) * mask
+        g_h = dpos[:, None] * u + tf.reshape(tf.einsum("bgk,bkd->bgd", dneg, nv), [n, d])
+        g_neg = tf.reshape(tf.einsum("bgk,bgd->bkd", dneg, hg), [g * k, d])
+        return loss, g_h, tf.concat([dpos[:, None] * h, g_neg], 0), tf.concat([targets, tf.reshape(negatives, [-1])], 0)
+
     def _sgd_step(self, inputs, splits, targets, negatives, weight, lr):
         """word2vec's loss and per-example learning rate; each row's step scaled by AdaGrad."""
         tf = self.tf
-        loss, g_in, g_out, out_ids = self._forward(inputs, splits, targets, negatives, weight)
+        if self.negatives_group > 1:
+            loss, g_in, g_out, out_ids = self._forward_shared(inputs, targets, negatives, weight)
+            lr_out = tf.concat([lr, tf.repeat(lr[::self.negatives_group], self.cfg.negative)], 0)
+        else:
+            loss, g_in, g_out, out_ids = self._forward(inputs, splits, targets, negatives, weight)
+            lr_out = tf.repeat(lr, 1 + self.cfg.negative)
         lr_in = lr if not self.cfg.cbow else tf.repeat(lr, splits[1:] - splits[:-1])
         self._adagrad_add(self.w_in, self.acc_in, inputs, g_in, lr_in)
-        self._adagrad_add(self.w_out, self.acc_out, out_ids, g_out, tf.repeat(lr, 1 + self.cfg.negative))
+        self._adagrad_add(self.w_out, self.acc_out, out_ids, g_out, lr_out)
         return tf.reduce_sum(loss)
 
     def _adagrad_add(self, var, acc, rows, grads, lr):
@@ -252,15 +293,26 @@ class TFModel(_BaseModel):
             ones = np.ones(n, np.float32)
             loss = self._call(batch.inputs, batch.row_splits, batch.targets, batch.negatives, ones, lr)
             return loss, n
-        total, B = 0.0, self.batch_size
+        total, B, g = 0.0, self.batch_size, self.negatives_group
+        negatives = self._group_negatives(batch)
         for s in range(0, n, B):
             e = min(s + B, n)
             pad = B - (e - s)
             sl = slice(s, e)
             weight = np.concatenate([np.ones(e - s, np.float32), np.zeros(pad, np.float32)])
+            neg = negatives[s // g:-(-e // g)]  # B is a multiple of g: the slice's own groups
             total += self._call(_pad(batch.inputs[sl], pad), batch.row_splits, _pad(batch.targets[sl], pad),
-                                _pad(batch.negatives[sl], pad), weight, _pad(lr[sl], pad))
+                                _pad(neg, B // g - len(neg)), weight, _pad(lr[sl], pad))
         return total, n
+
+    def _group_negatives(self, batch: PairBatch) -> np.ndarray:
+        """The batch's negatives as this model uses them: one row per group of negatives_group pairs."""
+        g = self.negatives_group
+        if batch.negatives_group == g:
+            return batch.negatives
+        if batch.negatives_group == 1:  # a per-pair batch (e.g. made by hand): each group takes its first row
+            return batch.negatives[::g]
+        raise ValueError(f"batch negatives are grouped by {batch.negatives_group}, the model needs {g}")
 
     def _call(self, *args):
         """The step's summed loss as a device scalar: reading it would make the host wait for the device

@@ -11,7 +11,8 @@ Per chunk of whole sentences (NumPy, no per-pair Python loop):
 1. subsampling: token kept with word2vec.c's probability (trainer.vocab);
 2. dynamic window: each kept token draws b uniform in 1..window and pairs with
    the kept tokens at distance <= b in the same sentence (as word2vec.c);
-3. negatives: `negative` ids per positive drawn from counts**ns_exponent.
+3. negatives: `negative` ids per positive drawn from counts**ns_exponent (or per group of
+   `negatives_group` consecutive positives, for a model that shares them: trainer.model.NEGATIVES_GROUP).
 Skip-gram: one row per (context -> word) pair, like word2vec.c, whose input
 vector is the context word's and whose target is the centre word.
 CBOW: one row per centre word; inputs are its context words, row_splits group them.
@@ -50,13 +51,14 @@ def default_producers(cfg_producers: int = 0) -> int:
 class PairBatch:
     inputs: np.ndarray  # int32: SG [n] input word per pair; CBOW [m] context words grouped by row_splits
     targets: np.ndarray  # int32 [n] word to predict
-    negatives: np.ndarray  # int32 [n, negative]
+    negatives: np.ndarray  # int32 [ceil(n / negatives_group), negative]: row j serves pairs j*group..(j+1)*group-1
     row_splits: np.ndarray  # int64 [n + 1] (CBOW) or [1] zeros (SG)
     epoch: int
     word_start: int  # in-vocabulary tokens before this chunk, counted over all epochs
     word_end: int
     sentence_start: int = 0  # sentences before this chunk, counted over all epochs (the learning-rate clock)
     sentence_end: int = 0
+    negatives_group: int = 1  # 1: a row of negatives per pair (word2vec); g: shared by g consecutive pairs
 
     def __len__(self) -> int:
         return int(self.targets.shape[0])
@@ -79,9 +81,11 @@ def window_pairs(ids: np.ndarray, sentence: np.ndarray, reduced: np.ndarray, win
 
 
 class PairPipeline:
-    def __init__(self, corpus: EncodedCorpus, counts: np.ndarray, cfg: TrainConfig, chunk_tokens: int = 4096):
+    def __init__(self, corpus: EncodedCorpus, counts: np.ndarray, cfg: TrainConfig, chunk_tokens: int = 4096,
+                 negatives_group: int = 1):
         self.corpus = corpus
         self.cfg = cfg
+        self.negatives_group = negatives_group  # the model's (TFModel shares negatives per group of pairs)
         self.keep = keep_probabilities(counts, cfg.sample).astype(np.float32)
         self.sampler = NegativeSampler(counts, cfg.ns_exponent)
         self.chunks = self._chunk_bounds(chunk_tokens)
@@ -129,11 +133,12 @@ class PairPipeline:
         else:
             targets, inputs = ids[centre], ids[context]
             splits = np.zeros(1, dtype=np.int64)
-        negatives = self.sampler.draw(rng, (targets.shape[0], cfg.negative))
+        g = self.negatives_group
+        negatives = self.sampler.draw(rng, (-(-targets.shape[0] // g), cfg.negative))
         return PairBatch(inputs=inputs.astype(np.int32), targets=targets.astype(np.int32),
                          negatives=negatives, row_splits=splits, epoch=epoch,
                          word_start=base + t0, word_end=base + t1,
-                         sentence_start=base_s + s0, sentence_end=base_s + s1)
+                         sentence_start=base_s + s0, sentence_end=base_s + s1, negatives_group=g)
 
     @contextmanager
     def prefetch(self, epochs: int, depth: int = 8, start_epoch: int = 0, workers: int = 1):
