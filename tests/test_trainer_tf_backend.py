@@ -119,3 +119,15 @@ def test_grouped_pipeline_batches_match_what_the_model_reads():
     twin.step(per_pair, cfg.lr, cfg.lr)
     np.testing.assert_array_equal(model.input_vectors(), twin.input_vectors())
     np.testing.assert_array_equal(model.output_vectors(), twin.output_vectors())
+
+
+def test_automatic_tf_batches_are_whole_groups():
+    # A small vocabulary caps the automatic batch at 4 x vocab; it is rounded down to whole groups so the
+    # shared negatives still apply. An explicit batch that does not split into groups gets per-pair negatives.
+    from trainer.model import NEGATIVES_GROUP, make_model
+    model = make_model(1234, TrainConfig(backend="tf", min_count=1))
+    assert model.batch_size % NEGATIVES_GROUP == 0 and model.batch_size <= 4 * 1234
+    assert model.negatives_group == NEGATIVES_GROUP
+    assert make_model(1234, TrainConfig(backend="tf", batch_size=1000)).negatives_group == 1
+    assert make_model(1234, TrainConfig(backend="tf", cbow=True)).negatives_group == 1
+    assert make_model(1234, TrainConfig(backend="tf", optimizer="adam", lr=0.005)).negatives_group == 1

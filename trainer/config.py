@@ -47,7 +47,8 @@ class TrainConfig:
     optimizer: str = "sgd"  # "sgd" (word2vec: linear lr decay) or "adam" (tutorial style, sparse/lazy)
     lr: float = 0.025  # starting learning rate (per pair for SGD; Adam step size for Adam)
     min_lr: float = 0.0001  # SGD learning rate reached at the end (native kernel; TF's AdaGrad rows keep lr)
-    batch_size: int = 0  # examples per step; 0 = auto (native up to 131072; TF ops min(8192 CPU/65536 GPU, 4 x vocab))
+    batch_size: int = 0  # examples per step; 0 = auto (native up to 131072; TF ops min(8192 CPU/65536 GPU, 4 x vocab)
+    # rounded down to a multiple of 16, so skip-gram shares negatives per 16 pairs: trainer.model.NEGATIVES_GROUP)
     # --- text standardisation ---
     lowercase: bool = True  # fold case before counting
     strip_punctuation: bool = True  # tokens: letters/digits of any script, inner ' or - kept; False: split on spaces

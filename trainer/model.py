@@ -350,4 +350,6 @@ def make_model(vocab_size: int, cfg: TrainConfig, choice=None):
     # with a few hundred words every row appears hundreds of times per step, and CBOW's shared
     # context errors then diverge even with row-wise AdaGrad (tests/test_trainer_training.py).
     batch = cfg.batch_size or min(TFModel.default_batch_size(vocab_size, on_gpu=gpu), max(256, 4 * vocab_size))
+    if not cfg.batch_size:
+        batch -= batch % NEGATIVES_GROUP  # whole groups, so skip-gram SGD shares negatives (TFModel.__init__)
     return TFModel(vocab_size, cfg, choice.device, batch)
