@@ -10,6 +10,7 @@ from conftest import make_app, model, open_tab, train, wait_finished
 from trainer import TrainingJob
 from trainer.job import LEASE_SECONDS, JobStatus
 from ui.live_view import QUEUED_POLL_SECONDS
+from ui.state import VIEW_MAX_AGE_S
 
 
 def charts(at) -> int:
@@ -43,6 +44,7 @@ def test_stop_mid_run_keeps_a_marked_partial_model_and_ignores_bad_uploads(tiny_
     while run.job.view().progress <= 0:
         assert time.monotonic() < deadline and not run.job.finished
         time.sleep(0.1)
+    time.sleep(VIEW_MAX_AGE_S)  # readers share a JobView up to this old: the one cached at the click said "Preparing"
     at.run()
     assert any("Training **run 1**" in p.proto.text for p in at.get("progress"))
     assert at.button(key="train_start").disabled  # one training per session at a time
